@@ -1,0 +1,443 @@
+//! Orchestration of `verify`: list, fetch with bounded concurrency, feed the pure core, and
+//! hand ordered [`Item`]s to a sink.
+//!
+//! Work runs in parallel (digests are prefetched along the listing, logs are fetched and
+//! hashed `concurrency` at a time), but items come out in the reference's order: newest
+//! digest first, its log files right after it, the standard chain before the backfill one.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use futures::StreamExt as _;
+use futures::future::BoxFuture;
+
+use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location, no_keys_message};
+use crate::chain::keys::KeySet;
+use crate::chain::layout::{ChainKind, DigestScope, TrailArn, filter_listing, key_timestamp};
+use crate::chain::log::{LogVerdict, verify_log};
+use crate::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
+use crate::limits::Limits;
+use crate::source::{FetchError, FetchErrorKind, KeyProvider, ObjectSource};
+use crate::time::{UtcTime, format_key};
+
+/// What a verification run covers.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    /// The trail.
+    pub arn: TrailArn,
+    /// Requested window start.
+    pub start: UtcTime,
+    /// Requested window end.
+    pub end: UtcTime,
+    /// Bucket holding the digests.
+    pub bucket: String,
+    /// Key prefix.
+    pub prefix: Option<String>,
+    /// Organization id for organization trails.
+    pub organization_id: Option<String>,
+    /// Account whose digests are verified.
+    pub account_id: String,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Size limits.
+    pub limits: Limits,
+}
+
+impl VerifyConfig {
+    /// The digest scope of one source region.
+    #[must_use]
+    pub fn scope(&self, region: &str) -> DigestScope {
+        DigestScope {
+            prefix: self.prefix.clone(),
+            organization_id: self.organization_id.clone(),
+            account_id: self.account_id.clone(),
+            source_region: region.to_owned(),
+            home_region: self.arn.home_region.clone(),
+            trail_name: self.arn.name.clone(),
+        }
+    }
+}
+
+/// A digest's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestStatus {
+    /// Signature verified.
+    Valid {
+        /// `digestStartTime`.
+        start: UtcTime,
+        /// `digestEndTime`.
+        end: UtcTime,
+    },
+    /// INVALID with a reason.
+    Invalid(DigestFailure),
+    /// `NoSuchKey`.
+    Missing,
+    /// Could not be read.
+    Error(FetchError),
+}
+
+/// A log file's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogStatus {
+    /// Read and judged.
+    Verdict(LogVerdict),
+    /// `NoSuchKey`.
+    Missing,
+    /// Could not be read.
+    Error(FetchError),
+}
+
+/// One ordered outcome of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A digest.
+    Digest {
+        /// Chain.
+        kind: ChainKind,
+        /// Location.
+        location: Location,
+        /// Status.
+        status: DigestStatus,
+    },
+    /// A log file referenced by the preceding valid digest.
+    Log {
+        /// Location.
+        location: Location,
+        /// Status.
+        status: LogStatus,
+    },
+    /// A chain restart note.
+    Gap {
+        /// Chain.
+        kind: ChainKind,
+        /// Older digest end.
+        from: UtcTime,
+        /// Newer digest start.
+        to: UtcTime,
+    },
+}
+
+/// A region that could not be verified at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionError {
+    /// The digest folder could not be listed.
+    #[error("cannot list digests in s3://{bucket}/{prefix}: {error}")]
+    Listing {
+        /// Bucket.
+        bucket: String,
+        /// Prefix.
+        prefix: String,
+        /// Cause.
+        error: FetchError,
+    },
+    /// The public keys could not be obtained.
+    #[error("cannot get public keys: {0}")]
+    Keys(FetchError),
+    /// No public keys for the window (the reference's fatal error).
+    #[error("{0}")]
+    NoKeys(String),
+}
+
+/// Source regions found under the trail's digest folder.
+///
+/// # Errors
+/// [`FetchError`] when the folder cannot be listed.
+pub async fn discover_regions<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+) -> Result<Vec<String>, FetchError> {
+    let scope = cfg.scope("");
+    let prefix = scope.list_prefix();
+    source.list_dirs(&cfg.bucket, &prefix).await
+}
+
+/// Fetches digests ahead of the walker, in walk order, at most `window` at a time.
+struct Prefetcher<S> {
+    source: Arc<S>,
+    max_bytes: u64,
+    window: usize,
+    queue: VecDeque<(usize, Location)>,
+    order: HashMap<Location, usize>,
+    pending: HashMap<
+        Location,
+        (
+            usize,
+            tokio::task::JoinHandle<Result<FetchedObject, FetchError>>,
+        ),
+    >,
+}
+
+impl<S: ObjectSource + 'static> Prefetcher<S> {
+    fn new(source: Arc<S>, max_bytes: u64, window: usize) -> Self {
+        Self {
+            source,
+            max_bytes,
+            window,
+            queue: VecDeque::new(),
+            order: HashMap::new(),
+            pending: HashMap::new(),
+        }
+    }
+
+    fn enqueue(&mut self, locations: impl IntoIterator<Item = Location>) {
+        for loc in locations {
+            let ix = self.order.len();
+            self.order.entry(loc.clone()).or_insert(ix);
+            self.queue.push_back((ix, loc));
+        }
+        self.top_up();
+    }
+
+    fn top_up(&mut self) {
+        while self.pending.len() < self.window {
+            let Some((ix, loc)) = self.queue.pop_front() else {
+                break;
+            };
+            if self.pending.contains_key(&loc) {
+                continue;
+            }
+            let source = Arc::clone(&self.source);
+            let max = self.max_bytes;
+            let l = loc.clone();
+            let handle = tokio::spawn(async move { source.get(&l, max).await });
+            self.pending.insert(loc, (ix, handle));
+        }
+    }
+
+    async fn take(&mut self, loc: &Location) -> Result<FetchedObject, FetchError> {
+        // Anything queued before `loc` was skipped by the walk: drop it.
+        if let Some(&ix) = self.order.get(loc) {
+            self.pending.retain(|_, (i, h)| {
+                let keep = *i >= ix;
+                if !keep {
+                    h.abort();
+                }
+                keep
+            });
+            while self.queue.front().is_some_and(|(i, _)| *i < ix) {
+                self.queue.pop_front();
+            }
+        }
+        let result = match self.pending.remove(loc) {
+            Some((_, handle)) => handle.await.unwrap_or_else(|e| {
+                Err(FetchError::new(
+                    FetchErrorKind::Other,
+                    format!("fetch task failed: {e}"),
+                ))
+            }),
+            None => self.source.get(loc, self.max_bytes).await,
+        };
+        self.top_up();
+        result
+    }
+}
+
+async fn check_log<S: ObjectSource>(
+    source: Arc<S>,
+    location: Location,
+    expected: ExpectedHash,
+    max: u64,
+) -> Item {
+    let status = match source.get(&location, max).await {
+        Err(e) if e.is_not_found() => LogStatus::Missing,
+        Err(e) => LogStatus::Error(e),
+        Ok(obj) => {
+            match tokio::task::spawn_blocking(move || verify_log(&obj.body, &expected)).await {
+                Ok(v) => LogStatus::Verdict(v),
+                Err(e) => LogStatus::Error(FetchError::new(
+                    FetchErrorKind::Other,
+                    format!("hash task failed: {e}"),
+                )),
+            }
+        }
+    };
+    Item::Log { location, status }
+}
+
+type Pending = BoxFuture<'static, Item>;
+
+/// Lists the digests of `bucket` for one region and window, like the reference.
+async fn list_digests<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+    bucket: &str,
+    end: &UtcTime,
+) -> Result<crate::chain::layout::DigestListing, RegionError> {
+    let prefix = scope.list_prefix();
+    let filter = scope.key_filter();
+    let hi = format_key(&(*end + chrono::Duration::hours(1)));
+    let stop = move |k: &str| filter.matches(k) && key_timestamp(k) > hi;
+    let keys = source
+        .list(bucket, &prefix, &scope.start_after(&cfg.start), &stop)
+        .await
+        .map_err(|error| RegionError::Listing {
+            bucket: bucket.to_owned(),
+            prefix: prefix.clone(),
+            error,
+        })?;
+    Ok(filter_listing(
+        keys.iter().map(String::as_str),
+        scope,
+        &cfg.start,
+        end,
+    ))
+}
+
+/// Verifies the chains of one source region, calling `emit` with every item in order.
+///
+/// # Errors
+/// [`RegionError`] when the region cannot be verified at all (listing or keys).
+pub async fn verify_region<S, K>(
+    source: Arc<S>,
+    keys: &K,
+    cfg: &VerifyConfig,
+    region: &str,
+    emit: &mut (dyn FnMut(Item) + Send),
+) -> Result<(), RegionError>
+where
+    S: ObjectSource + 'static,
+    K: KeyProvider,
+{
+    let scope = cfg.scope(region);
+    let listing = list_digests(source.as_ref(), cfg, &scope, &cfg.bucket, &cfg.end).await?;
+    let key_to = cfg.end + chrono::Duration::hours(2);
+    let records = keys
+        .public_keys(region, cfg.start, key_to)
+        .await
+        .map_err(RegionError::Keys)?;
+    if records.is_empty() {
+        return Err(RegionError::NoKeys(no_keys_message(&cfg.start, &key_to)));
+    }
+    let keyset = KeySet::from_records(records);
+
+    let concurrency = cfg.concurrency.max(1);
+    let mut prefetch = Prefetcher::new(
+        Arc::clone(&source),
+        cfg.limits.max_digest_bytes,
+        concurrency.max(4),
+    );
+    let walk_order = listing
+        .standard
+        .iter()
+        .rev()
+        .chain(listing.backfill.iter().rev())
+        .map(|k| Location::new(&cfg.bucket, k))
+        .collect::<Vec<_>>();
+    prefetch.enqueue(walk_order);
+    let mut inputs = WalkInputs::default();
+    inputs
+        .listings
+        .insert((cfg.bucket.clone(), cfg.end), listing);
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(concurrency * 8);
+    let walk = async {
+        for kind in [ChainKind::Standard, ChainKind::Backfill] {
+            let mut walker = ChainWalker::new(
+                kind,
+                &cfg.bucket,
+                cfg.start,
+                cfg.end,
+                &cfg.arn.home_region,
+                keyset.clone(),
+                cfg.limits,
+            );
+            loop {
+                match walker.step(&mut inputs) {
+                    Step::Done => break,
+                    Step::Need(Need::Digest(loc)) => {
+                        let r = prefetch.take(&loc).await;
+                        inputs.objects.insert(loc, r);
+                    }
+                    Step::Need(Need::Listing { bucket, end }) => {
+                        let l = list_digests(source.as_ref(), cfg, &scope, &bucket, &end)
+                            .await
+                            .unwrap_or_default();
+                        prefetch.enqueue(
+                            l.standard
+                                .iter()
+                                .rev()
+                                .chain(l.backfill.iter().rev())
+                                .map(|k| Location::new(&bucket, k)),
+                        );
+                        inputs.listings.insert((bucket, end), l);
+                    }
+                    Step::Need(Need::Keys { from, to }) => {
+                        let r = keys.public_keys(region, from, to).await;
+                        inputs.key_windows.insert((from, to), r);
+                    }
+                    Step::Event(ev) => {
+                        for p in pending_items(&source, ev, cfg.limits.max_log_bytes) {
+                            if tx.send(p).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        drop(tx);
+    };
+    let print = async {
+        let stream = futures::stream::poll_fn(|cx| rx.poll_recv(cx)).buffered(concurrency);
+        futures::pin_mut!(stream);
+        while let Some(item) = stream.next().await {
+            emit(item);
+        }
+    };
+    tokio::join!(walk, print);
+    Ok(())
+}
+
+fn pending_items<S: ObjectSource + 'static>(
+    source: &Arc<S>,
+    ev: ChainEvent,
+    max_log: u64,
+) -> Vec<Pending> {
+    let ready = |item: Item| -> Pending { Box::pin(futures::future::ready(item)) };
+    match ev {
+        ChainEvent::Valid(d) => {
+            let mut out = vec![ready(Item::Digest {
+                kind: d.kind,
+                location: d.location.clone(),
+                status: DigestStatus::Valid {
+                    start: d.start,
+                    end: d.end,
+                },
+            })];
+            for log in d.logs {
+                out.push(Box::pin(check_log(
+                    Arc::clone(source),
+                    log.location,
+                    log.expected,
+                    max_log,
+                )));
+            }
+            out
+        }
+        ChainEvent::Invalid {
+            kind,
+            location,
+            failure,
+        } => vec![ready(Item::Digest {
+            kind,
+            location,
+            status: DigestStatus::Invalid(failure),
+        })],
+        ChainEvent::Missing { kind, location } => vec![ready(Item::Digest {
+            kind,
+            location,
+            status: DigestStatus::Missing,
+        })],
+        ChainEvent::Error {
+            kind,
+            location,
+            error,
+        } => vec![ready(Item::Digest {
+            kind,
+            location,
+            status: DigestStatus::Error(error),
+        })],
+        ChainEvent::Gap { kind, from, to } => vec![ready(Item::Gap { kind, from, to })],
+    }
+}

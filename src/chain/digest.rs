@@ -1,0 +1,495 @@
+//! One digest file: from fetched bytes and S3 metadata to a checked digest or a failure.
+//!
+//! Follows the reference's order of checks exactly (spec §1.7), because the first failing
+//! step decides the message an auditor sees:
+//! gunzip + JSON → signature metadata → backfill metadata → required fields → original
+//! location → public key by fingerprint → RSA signature over the string to sign.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+
+use rsa::Pkcs1v15Sign;
+use serde_json::Value;
+
+use super::keys::{KeySet, load_key};
+use super::layout::ChainKind;
+use crate::hash::sha256_hex;
+use crate::time::{UtcTime, format_display, parse_record_time};
+
+/// An S3 object as fetched: body bytes and user metadata (names lower-case, without the
+/// `x-amz-meta-` prefix).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchedObject {
+    /// The raw (compressed) body.
+    pub body: Vec<u8>,
+    /// User metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Bucket and key of an object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Location {
+    /// Bucket name.
+    pub bucket: String,
+    /// Object key.
+    pub key: String,
+}
+
+impl Location {
+    /// Builds a location.
+    #[must_use]
+    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            key: key.into(),
+        }
+    }
+
+    /// `s3://bucket/key`.
+    #[must_use]
+    pub fn uri(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Why a digest is INVALID. `message()` is the reference's text after `INVALID: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestFailure {
+    /// Not gzip, not JSON, a required field missing, backfill metadata missing.
+    InvalidFormat,
+    /// Signature metadata missing, or the RSA check failed.
+    SignatureFailed,
+    /// The JSON names another bucket/key than the one fetched.
+    Moved,
+    /// No key with that fingerprint in the region's key set.
+    KeyNotFound {
+        /// Region printed by the reference (the trail's home region).
+        region: String,
+        /// Fingerprint as the digest states it.
+        fingerprint: String,
+    },
+    /// The key exists but cannot be used (unparseable, wrong fingerprint, too small).
+    KeyUnusable(super::keys::KeyError),
+    /// Any other failure; the text is what the reference prints after `INVALID: `.
+    Other(String),
+}
+
+impl DigestFailure {
+    /// Text after `INVALID: `.
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidFormat => "invalid format".to_owned(),
+            Self::SignatureFailed => "signature verification failed".to_owned(),
+            Self::Moved => "has been moved from its original location".to_owned(),
+            Self::KeyNotFound {
+                region,
+                fingerprint,
+            } => format!("public key not found in region {region} for fingerprint {fingerprint}"),
+            Self::KeyUnusable(e) => e.to_string(),
+            Self::Other(m) => m.clone(),
+        }
+    }
+
+    /// Stable reason code for JSON output.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidFormat => "invalid_format",
+            Self::SignatureFailed => "signature_verification_failed",
+            Self::Moved => "moved",
+            Self::KeyNotFound { .. } => "public_key_not_found",
+            Self::KeyUnusable(super::keys::KeyError::Unloadable { .. }) => "public_key_unloadable",
+            Self::KeyUnusable(super::keys::KeyError::FingerprintMismatch { .. }) => {
+                "public_key_fingerprint_mismatch"
+            }
+            Self::KeyUnusable(super::keys::KeyError::TooSmall { .. }) => "public_key_too_small",
+            Self::Other(_) => "other",
+        }
+    }
+}
+
+/// The `hashValue` of a log entry as it appears in the JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedHash {
+    /// A string (compared case-insensitively).
+    Hex(String),
+    /// Present but not a string: never matches.
+    NotAString,
+    /// Absent: the reference reports the log as `invalid format`.
+    Missing,
+}
+
+/// A log file a digest vouches for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRef {
+    /// Where the log is.
+    pub location: Location,
+    /// Its expected SHA-256 over the decompressed bytes.
+    pub expected: ExpectedHash,
+}
+
+/// A digest whose signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedDigest {
+    /// Chain the digest belongs to.
+    pub kind: ChainKind,
+    /// Location (as stated in, and checked against, the JSON).
+    pub location: Location,
+    /// `digestStartTime`.
+    pub start: UtcTime,
+    /// `digestEndTime`.
+    pub end: UtcTime,
+    /// `previousDigestS3Bucket`/`previousDigestS3Object` when both are strings.
+    pub previous: Option<Location>,
+    /// The log files listed, in order.
+    pub logs: Vec<LogRef>,
+    /// Fingerprint of the signing key.
+    pub fingerprint: String,
+}
+
+/// A digest that passed the format checks and awaits its key and signature check.
+#[derive(Debug, Clone)]
+pub struct ParsedDigest {
+    kind: ChainKind,
+    location: Location,
+    json: serde_json::Map<String, Value>,
+    inflated_sha256: String,
+    signature_hex: String,
+    backfill_generation: Option<String>,
+}
+
+/// Python's `str()` of a JSON value, for messages that interpolate attacker data the way
+/// the reference does.
+#[must_use]
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => {
+            if n.is_f64() {
+                let f = n.as_f64().unwrap_or_default();
+                if f.fract() == 0.0 && f.abs() < 1e16 {
+                    format!("{f:.1}")
+                } else {
+                    format!("{f}")
+                }
+            } else {
+                n.to_string()
+            }
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Inflates the first gzip member of a digest (trailing bytes are ignored, like the
+/// reference; a truncated or corrupt stream is an error).
+fn inflate_digest(body: &[u8], limit: u64) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut dec = flate2::bufread::GzDecoder::new(body).take(limit.saturating_add(1));
+    dec.read_to_end(&mut out).ok()?;
+    if out.len() as u64 > limit {
+        return None;
+    }
+    Some(out)
+}
+
+/// Parses a date field the way the reference's `parse_date` fails on it.
+fn parse_time_field(v: &Value) -> Result<UtcTime, DigestFailure> {
+    match v {
+        Value::String(s) => parse_record_time(s).map_err(|e| DigestFailure::Other(e.to_string())),
+        other => Err(DigestFailure::Other(format!(
+            "Parser must be a string or character stream, not {}",
+            py_type(other)
+        ))),
+    }
+}
+
+const REQUIRED: [&str; 6] = [
+    "digestPublicKeyFingerprint",
+    "digestS3Bucket",
+    "digestS3Object",
+    "previousDigestSignature",
+    "digestEndTime",
+    "digestStartTime",
+];
+
+/// Steps 2–6 of spec §1.7: inflate, JSON, signature metadata, backfill metadata, required
+/// fields, original location.
+///
+/// # Errors
+/// The [`DigestFailure`] of the first failing step.
+pub fn parse_digest(
+    kind: ChainKind,
+    fetched_from: &Location,
+    obj: &FetchedObject,
+    max_inflated: u64,
+) -> Result<ParsedDigest, DigestFailure> {
+    let inflated = inflate_digest(&obj.body, max_inflated).ok_or(DigestFailure::InvalidFormat)?;
+    let text = std::str::from_utf8(&inflated).map_err(|_| DigestFailure::InvalidFormat)?;
+    let json: Value = serde_json::from_str(text).map_err(|_| DigestFailure::InvalidFormat)?;
+    let (Some(signature), Some(_algorithm)) = (
+        obj.metadata.get("signature"),
+        obj.metadata.get("signature-algorithm"),
+    ) else {
+        return Err(DigestFailure::SignatureFailed);
+    };
+    let json = match json {
+        Value::Object(map) => map,
+        Value::Array(_) => {
+            return Err(DigestFailure::Other(
+                "list indices must be integers or slices, not str".to_owned(),
+            ));
+        }
+        other => {
+            return Err(DigestFailure::Other(format!(
+                "'{}' object does not support item assignment",
+                py_type(&other)
+            )));
+        }
+    };
+    let backfill_generation = if kind == ChainKind::Backfill {
+        Some(
+            obj.metadata
+                .get("backfill-generation-timestamp")
+                .cloned()
+                .ok_or(DigestFailure::InvalidFormat)?,
+        )
+    } else {
+        None
+    };
+    if REQUIRED.iter().any(|k| !json.contains_key(*k)) {
+        return Err(DigestFailure::InvalidFormat);
+    }
+    let same = |field: &str, want: &str| json.get(field).and_then(Value::as_str) == Some(want);
+    if !same("digestS3Bucket", &fetched_from.bucket) || !same("digestS3Object", &fetched_from.key) {
+        return Err(DigestFailure::Moved);
+    }
+    Ok(ParsedDigest {
+        kind,
+        location: fetched_from.clone(),
+        inflated_sha256: sha256_hex(&inflated),
+        json,
+        signature_hex: signature.clone(),
+        backfill_generation,
+    })
+}
+
+/// What the chain walker must do about the key of a parsed digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyNeed {
+    /// The key set already decides.
+    Ready,
+    /// Backfill digest with an unknown fingerprint: fetch keys for this window first.
+    Window {
+        /// Generation time − 1 h.
+        from: UtcTime,
+        /// Generation time + 1 h.
+        to: UtcTime,
+    },
+}
+
+impl ParsedDigest {
+    /// The fingerprint field as Python would print it.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        self.json
+            .get("digestPublicKeyFingerprint")
+            .map(py_str)
+            .unwrap_or_default()
+    }
+
+    fn fingerprint_lookup(&self) -> Result<String, DigestFailure> {
+        match self.json.get("digestPublicKeyFingerprint") {
+            Some(v @ (Value::Array(_) | Value::Object(_))) => Err(DigestFailure::Other(format!(
+                "unhashable type: '{}'",
+                py_type(v)
+            ))),
+            Some(Value::String(s)) => Ok(s.clone()),
+            // A non-string scalar can never be a dict key of string fingerprints.
+            _ => Ok(String::new()),
+        }
+    }
+
+    /// Step 7: whether a backfill digest needs keys fetched around its generation time.
+    ///
+    /// # Errors
+    /// An unhashable fingerprint or an unparseable generation timestamp.
+    pub fn key_need(&self, keys: &KeySet) -> Result<KeyNeed, DigestFailure> {
+        let fp = self.fingerprint_lookup()?;
+        if self.kind != ChainKind::Backfill || (keys.get(&fp).is_some() && !fp.is_empty()) {
+            return Ok(KeyNeed::Ready);
+        }
+        let raw = self.backfill_generation.as_deref().unwrap_or_default();
+        let generated = parse_record_time(raw).map_err(|e| DigestFailure::Other(e.to_string()))?;
+        Ok(KeyNeed::Window {
+            from: generated - chrono::Duration::hours(1),
+            to: generated + chrono::Duration::hours(1),
+        })
+    }
+
+    /// The string CloudTrail signed (spec §1.8): end time, `bucket/key`, SHA-256 of the
+    /// inflated bytes, previous signature or `null`.
+    #[must_use]
+    pub fn string_to_sign(&self) -> String {
+        let field = |k: &str| self.json.get(k).map(py_str).unwrap_or_default();
+        let previous = match self.json.get("previousDigestSignature") {
+            None | Some(Value::Null) => "null".to_owned(),
+            Some(v) => py_str(v),
+        };
+        format!(
+            "{}\n{}/{}\n{}\n{}",
+            field("digestEndTime"),
+            field("digestS3Bucket"),
+            field("digestS3Object"),
+            self.inflated_sha256,
+            previous
+        )
+    }
+
+    /// Steps 8–10: pick the key by fingerprint, verify the RSA signature, read the times and
+    /// the log list.
+    ///
+    /// # Errors
+    /// The [`DigestFailure`] of the first failing step.
+    pub fn verify(self, keys: &KeySet, home_region: &str) -> Result<CheckedDigest, DigestFailure> {
+        let fp = self.fingerprint_lookup()?;
+        let record =
+            keys.get(&fp)
+                .filter(|_| !fp.is_empty())
+                .ok_or_else(|| DigestFailure::KeyNotFound {
+                    region: home_region.to_owned(),
+                    fingerprint: self.fingerprint(),
+                })?;
+        let key = load_key(record, &self.fingerprint()).map_err(DigestFailure::KeyUnusable)?;
+        let signature = hex::decode(&self.signature_hex).map_err(|e| {
+            DigestFailure::Other(match e {
+                hex::FromHexError::OddLength => "Odd-length string".to_owned(),
+                _ => "Non-hexadecimal digit found".to_owned(),
+            })
+        })?;
+        let hashed = crate::hash::sha256_bytes(self.string_to_sign().as_bytes());
+        key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), &hashed, &signature)
+            .map_err(|_| DigestFailure::SignatureFailed)?;
+        let end = parse_time_field(self.json.get("digestEndTime").unwrap_or(&Value::Null))?;
+        let start = parse_time_field(self.json.get("digestStartTime").unwrap_or(&Value::Null))?;
+        let logs = parse_logs(self.json.get("logFiles"))?;
+        let previous = match (
+            self.json.get("previousDigestS3Bucket"),
+            self.json.get("previousDigestS3Object"),
+        ) {
+            (Some(Value::String(b)), Some(Value::String(k))) => Some(Location::new(b, k)),
+            _ => None,
+        };
+        Ok(CheckedDigest {
+            kind: self.kind,
+            location: self.location,
+            start,
+            end,
+            previous,
+            logs,
+            fingerprint: fp,
+        })
+    }
+}
+
+/// `logFiles`: null or empty means no logs; absent or malformed entries are an invalid
+/// format (the reference crashes on an absent list).
+fn parse_logs(v: Option<&Value>) -> Result<Vec<LogRef>, DigestFailure> {
+    let items = match v {
+        Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        _ => return Err(DigestFailure::InvalidFormat),
+    };
+    items
+        .iter()
+        .map(|item| {
+            let bucket = item.get("s3Bucket").and_then(Value::as_str);
+            let key = item.get("s3Object").and_then(Value::as_str);
+            let (Some(bucket), Some(key)) = (bucket, key) else {
+                return Err(DigestFailure::InvalidFormat);
+            };
+            let expected = match item.get("hashValue") {
+                Some(Value::String(h)) => ExpectedHash::Hex(h.clone()),
+                Some(_) => ExpectedHash::NotAString,
+                None => ExpectedHash::Missing,
+            };
+            Ok(LogRef {
+                location: Location::new(bucket, key),
+                expected,
+            })
+        })
+        .collect()
+}
+
+/// The text of the reference's fatal/INVALID message for an empty key window.
+#[must_use]
+pub fn no_keys_message(from: &UtcTime, to: &UtcTime) -> String {
+    format!(
+        "No public keys found between {} and {}",
+        format_display(from),
+        format_display(to)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed(json: Value) -> ParsedDigest {
+        ParsedDigest {
+            kind: ChainKind::Standard,
+            location: Location::new("b", "c"),
+            json: json.as_object().cloned().unwrap_or_default(),
+            inflated_sha256: sha256_hex(b"abc"),
+            signature_hex: String::new(),
+            backfill_generation: None,
+        }
+    }
+
+    #[test]
+    fn string_to_sign_with_null_previous_matches_reference_vector() {
+        let p = parsed(
+            json!({"digestEndTime": "a", "digestS3Bucket": "b", "digestS3Object": "c",
+            "previousDigestSignature": null}),
+        );
+        assert_eq!(
+            p.string_to_sign(),
+            "a\nb/c\nba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\nnull"
+        );
+    }
+
+    #[test]
+    fn parse_digest_not_gzip_is_invalid_format() {
+        let obj = FetchedObject {
+            body: b"{}".to_vec(),
+            metadata: BTreeMap::new(),
+        };
+        let err =
+            parse_digest(ChainKind::Standard, &Location::new("b", "k"), &obj, 1 << 20).unwrap_err();
+        assert_eq!(err, DigestFailure::InvalidFormat);
+    }
+
+    #[test]
+    fn py_str_formats_like_python() {
+        assert_eq!(py_str(&json!(null)), "None");
+        assert_eq!(py_str(&json!(true)), "True");
+        assert_eq!(py_str(&json!(5)), "5");
+        assert_eq!(py_str(&json!(1.0)), "1.0");
+    }
+}

@@ -1,0 +1,155 @@
+//! One log file: SHA-256 of the decompressed first gzip member against the digest's value.
+//!
+//! Implements the AWS step "hash each referenced log's uncompressed content and compare
+//! with `hashValue`", with the reference's edge cases (spec §1.11): a truncated stream
+//! hashes what inflated (so it mismatches), a corrupt stream or non-gzip body is an
+//! `invalid format`, and bytes after the first member are `unexpected data after end of
+//! compressed stream`. Hex is compared case-insensitively (the reference does not).
+
+use std::io::{self, Read as _};
+
+use super::digest::ExpectedHash;
+use crate::hash::Sha256;
+
+/// Verdict on a log file whose bytes were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogVerdict {
+    /// Hash matches.
+    Valid,
+    /// Hash differs (also empty or truncated objects).
+    HashMismatch,
+    /// Data after the first gzip member.
+    TrailingData,
+    /// Not gzip, corrupt gzip, or no `hashValue` in the digest.
+    InvalidFormat,
+}
+
+impl LogVerdict {
+    /// The reference's text after `INVALID: ` (or `valid`).
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::HashMismatch => "hash value doesn't match",
+            Self::TrailingData => "unexpected data after end of compressed stream",
+            Self::InvalidFormat => "invalid format",
+        }
+    }
+
+    /// Stable reason code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::HashMismatch => "hash_mismatch",
+            Self::TrailingData => "trailing_data",
+            Self::InvalidFormat => "invalid_format",
+        }
+    }
+}
+
+/// Inflates `body`'s first gzip member into a hasher and judges it against `expected`.
+#[must_use]
+pub fn verify_log(body: &[u8], expected: &ExpectedHash) -> LogVerdict {
+    let mut hasher = Sha256::new();
+    let mut decoder = flate2::bufread::GzDecoder::new(body);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // A stream cut short: zlib (the reference) yields what it inflated, no error.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(_) => return LogVerdict::InvalidFormat,
+        }
+    }
+    if !decoder.into_inner().is_empty() {
+        return LogVerdict::TrailingData;
+    }
+    match expected {
+        ExpectedHash::Missing => LogVerdict::InvalidFormat,
+        ExpectedHash::NotAString => LogVerdict::HashMismatch,
+        ExpectedHash::Hex(want) => {
+            if hasher.finish_hex().eq_ignore_ascii_case(want) {
+                LogVerdict::Valid
+            } else {
+                LogVerdict::HashMismatch
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::sha256_hex;
+    use std::io::Write as _;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn want(data: &[u8]) -> ExpectedHash {
+        ExpectedHash::Hex(sha256_hex(data))
+    }
+
+    #[test]
+    fn log_intact_is_valid_and_uppercase_hex_accepted() {
+        let body = gz(b"{\"Records\":[]}");
+        assert_eq!(
+            verify_log(&body, &want(b"{\"Records\":[]}")),
+            LogVerdict::Valid
+        );
+        let upper = ExpectedHash::Hex(sha256_hex(b"{\"Records\":[]}").to_uppercase());
+        assert_eq!(verify_log(&body, &upper), LogVerdict::Valid);
+    }
+
+    #[test]
+    fn log_with_appended_member_is_trailing_data() {
+        let mut body = gz(b"a");
+        body.extend(gz(b"b"));
+        assert_eq!(verify_log(&body, &want(b"a")), LogVerdict::TrailingData);
+    }
+
+    #[test]
+    fn log_emptied_or_truncated_is_hash_mismatch() {
+        assert_eq!(verify_log(b"", &want(b"a")), LogVerdict::HashMismatch);
+        let body = gz(&[7u8; 100_000]);
+        assert_eq!(
+            verify_log(&body[..body.len() / 2], &want(&[7u8; 100_000])),
+            LogVerdict::HashMismatch
+        );
+    }
+
+    #[test]
+    fn log_missing_only_trailer_still_matches_like_zlib() {
+        let body = gz(b"hello");
+        assert_eq!(
+            verify_log(&body[..body.len() - 8], &want(b"hello")),
+            LogVerdict::Valid
+        );
+    }
+
+    #[test]
+    fn log_not_gzip_is_invalid_format() {
+        assert_eq!(
+            verify_log(b"plain text", &want(b"a")),
+            LogVerdict::InvalidFormat
+        );
+    }
+
+    #[test]
+    fn log_with_bad_crc_is_invalid_format() {
+        let mut body = gz(b"hello");
+        let n = body.len();
+        body[n - 8] ^= 0xff;
+        assert_eq!(
+            verify_log(&body, &want(b"hello")),
+            LogVerdict::InvalidFormat
+        );
+    }
+}

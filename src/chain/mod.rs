@@ -1,0 +1,13 @@
+//! The verification core: pure, synchronous, no SDK types, no I/O, no clock.
+//!
+//! - [`layout`]: ARNs, digest key layout, listing filter.
+//! - [`digest`]: one digest from bytes + metadata to a checked digest or a failure.
+//! - [`keys`]: public key records, fingerprints, key loading.
+//! - [`log`]: one log file's hash check.
+//! - [`walk`]: the traversal of a chain, newest to oldest.
+
+pub mod digest;
+pub mod keys;
+pub mod layout;
+pub mod log;
+pub mod walk;

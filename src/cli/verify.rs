@@ -1,0 +1,728 @@
+//! `trailproof verify`: arguments, source set-up, and the text/JSON renderers.
+//!
+//! Text output is byte-identical to `aws cloudtrail validate-logs` for the conditions the
+//! reference knows (spec §1.10): same lines, same streams, same blank-line rules. Lines the
+//! reference never prints (`ERROR`, region headers, totals) only appear in their conditions.
+
+use std::io::{IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Args, ValueEnum};
+use tokio::sync::Semaphore;
+
+use super::exit;
+use crate::audit::{self, DigestStatus, Item, LogStatus, RegionError, VerifyConfig};
+use crate::chain::layout::TrailArn;
+use crate::limits::Limits;
+use crate::report::{
+    Counts, Coverage, Event, Inputs, RegionReport, RegionSummary, Tally, Tool, VerifyReport,
+};
+use crate::source::keys::{CloudTrailKeys, FileKeys};
+use crate::source::local::LocalSource;
+use crate::source::s3::S3Source;
+use crate::source::{KeyProvider, ObjectSource, trail};
+use crate::time::{UtcTime, format_display, format_rfc3339, parse_user_time};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The reference's text.
+    Text,
+    /// One JSON document (schema `trailproof.verify/1`).
+    Json,
+}
+
+/// Options of `verify`: those of `aws cloudtrail validate-logs` plus the globals scripts pass.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// ARN of the trail to validate.
+    #[arg(long)]
+    pub trail_arn: String,
+    /// Validate log files delivered on or after this time (e.g. 2015-01-08T05:21:42Z).
+    #[arg(long)]
+    pub start_time: String,
+    /// Validate log files delivered on or before this time (default: now).
+    #[arg(long)]
+    pub end_time: Option<String>,
+    /// Bucket holding the digests (default: the trail's).
+    #[arg(long)]
+    pub s3_bucket: Option<String>,
+    /// Key prefix (default: the trail's; honoured with or without --s3-bucket).
+    #[arg(long)]
+    pub s3_prefix: Option<String>,
+    /// Account whose logs are validated (required for organization trails).
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// Print a line for every valid file.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Source region whose chain is verified (default: the trail's home region).
+    #[arg(long, conflicts_with = "all_regions")]
+    pub region: Option<String>,
+    /// Verify every region found under the trail's digest folder.
+    #[arg(long)]
+    pub all_regions: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Saved `aws cloudtrail list-public-keys` output (or a JSON object region → output);
+    /// no ListPublicKeys call is made.
+    #[arg(long, value_name = "FILE")]
+    pub public_keys: Option<PathBuf>,
+    /// Verify a local folder mirroring the bucket(s) (`DIR/<bucket>/<key>` plus
+    /// `<key>.meta.json` metadata sidecars) instead of S3.
+    #[arg(long, value_name = "DIR")]
+    pub bundle: Option<PathBuf>,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// CloudTrail endpoint (as the reference, S3 is configured with AWS_ENDPOINT_URL_S3).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Accepted for compatibility with `aws` invocations; ignored.
+    #[arg(long, hide = true)]
+    pub output: Option<String>,
+    /// Accepted for compatibility; ignored.
+    #[arg(long, hide = true)]
+    pub no_paginate: bool,
+    /// Accepted for compatibility; ignored.
+    #[arg(long, hide = true)]
+    pub color: Option<String>,
+    /// Accepted for compatibility; ignored.
+    #[arg(long, hide = true)]
+    pub no_cli_pager: bool,
+}
+
+/// A fatal condition: printed as the reference prints fatal errors, exit 2.
+struct Fatal(String);
+
+impl From<anyhow::Error> for Fatal {
+    fn from(e: anyhow::Error) -> Self {
+        Self(format!("{e:#}"))
+    }
+}
+
+/// Runs `verify`.
+pub async fn run(args: VerifyArgs) -> u8 {
+    match run_inner(args).await {
+        Ok(code) => code,
+        Err(Fatal(msg)) => {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\n{}\n", msg.replace('\n', " "));
+            exit::CANNOT_RUN
+        }
+    }
+}
+
+/// How the run reads objects and keys.
+struct Plan {
+    cfg: VerifyConfig,
+    regions: Vec<String>,
+    inputs: Inputs,
+}
+
+fn now() -> UtcTime {
+    #[allow(clippy::disallowed_methods)]
+    chrono::Utc::now()
+}
+
+fn s3_endpoint_overridden(conf: &aws_config::SdkConfig) -> bool {
+    conf.endpoint_url().is_some()
+        || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+async fn load_aws(args: &VerifyArgs) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = &args.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &args.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(std::time::Duration::from_millis(200));
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(120))
+        .build();
+    loader
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .load()
+        .await
+}
+
+/// Finds the organization segment from the layout: `AWSLogs/<o-…>/<account>/`.
+async fn infer_org<S: ObjectSource>(
+    source: &S,
+    bucket: &str,
+    prefix: Option<&str>,
+    account: &str,
+) -> Option<String> {
+    let base = match prefix {
+        Some(p) if !p.is_empty() => format!("{p}/AWSLogs/"),
+        _ => "AWSLogs/".to_owned(),
+    };
+    let dirs = source.list_dirs(bucket, &base).await.ok()?;
+    if dirs.iter().any(|d| d == account) {
+        return None;
+    }
+    for org in dirs.iter().filter(|d| d.starts_with("o-")) {
+        let inner = source
+            .list_dirs(bucket, &format!("{base}{org}/"))
+            .await
+            .ok()?;
+        if inner.iter().any(|d| d == account) {
+            return Some(org.clone());
+        }
+    }
+    None
+}
+
+async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
+    // Same order of checks as the reference: dates, range, then ARN.
+    let start = parse_user_time(&args.start_time).map_err(|e| Fatal(e.to_string()))?;
+    let end = match &args.end_time {
+        Some(t) => parse_user_time(t).map_err(|e| Fatal(e.to_string()))?,
+        None => now(),
+    };
+    if start > end {
+        return Err(Fatal(
+            "Invalid time range specified: start-time must occur before end-time".to_owned(),
+        ));
+    }
+    let arn = TrailArn::parse(&args.trail_arn).map_err(|e| Fatal(e.to_string()))?;
+    let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+
+    if let Some(dir) = &args.bundle {
+        let source = Arc::new(LocalSource::new(dir));
+        let key_path = args.public_keys.as_ref().ok_or_else(|| {
+            Fatal("--bundle needs --public-keys (no AWS calls are made offline)".to_owned())
+        })?;
+        let keys = FileKeys::load(key_path).map_err(|e| Fatal(e.to_string()))?;
+        let bucket = match &args.s3_bucket {
+            Some(b) => b.clone(),
+            None => single_bucket(dir)?,
+        };
+        let plan = plan(
+            &args,
+            arn,
+            start,
+            end,
+            bucket,
+            args.s3_prefix.clone(),
+            None,
+            source.as_ref(),
+            format!("bundle:{}", dir.display()),
+            keys.describe(),
+        )
+        .await?;
+        return Ok(execute(&args, &plan, source, &keys).await);
+    }
+
+    let conf = load_aws(&args).await;
+    let source = Arc::new(S3Source::new(
+        conf.clone(),
+        s3_endpoint_overridden(&conf),
+        Arc::clone(&permits),
+    ));
+    let (bucket, prefix, org) = resolve_trail(&args, &conf, &arn).await?;
+    let org = match org {
+        Some(o) => Some(o),
+        None if args.s3_bucket.is_some() => {
+            let account = args
+                .account_id
+                .clone()
+                .unwrap_or_else(|| arn.account_id.clone());
+            infer_org(source.as_ref(), &bucket, prefix.as_deref(), &account).await
+        }
+        None => None,
+    };
+    match &args.public_keys {
+        Some(path) => {
+            let keys = FileKeys::load(path).map_err(|e| Fatal(e.to_string()))?;
+            let p = plan(
+                &args,
+                arn,
+                start,
+                end,
+                bucket,
+                prefix,
+                org,
+                source.as_ref(),
+                "s3".to_owned(),
+                keys.describe(),
+            )
+            .await?;
+            Ok(execute(&args, &p, source, &keys).await)
+        }
+        None => {
+            let keys = CloudTrailKeys::new(conf.clone(), args.endpoint_url.clone(), permits);
+            let p = plan(
+                &args,
+                arn,
+                start,
+                end,
+                bucket,
+                prefix,
+                org,
+                source.as_ref(),
+                "s3".to_owned(),
+                keys.describe(),
+            )
+            .await?;
+            Ok(execute(&args, &p, source, &keys).await)
+        }
+    }
+}
+
+fn single_bucket(dir: &std::path::Path) -> Result<String, Fatal> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read bundle folder {}", dir.display()))?;
+    let buckets: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    match buckets.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(Fatal(format!(
+            "{} holds {} bucket folders; name the digest bucket with --s3-bucket",
+            dir.display(),
+            buckets.len()
+        ))),
+    }
+}
+
+/// Bucket, prefix and organization id of the trail.
+async fn resolve_trail(
+    args: &VerifyArgs,
+    conf: &aws_config::SdkConfig,
+    arn: &TrailArn,
+) -> Result<(String, Option<String>, Option<String>), Fatal> {
+    let endpoint = args.endpoint_url.as_deref();
+    if let Some(bucket) = &args.s3_bucket {
+        // Best effort: learn whether it is an organization trail (the reference cannot).
+        let info = trail::fetch_trail(conf, endpoint, arn).await.ok().flatten();
+        let org = match info {
+            Some(t) if t.is_organization => trail::fetch_organization_id(conf).await.ok(),
+            _ => None,
+        };
+        return Ok((bucket.clone(), args.s3_prefix.clone(), org));
+    }
+    let info = trail::fetch_trail(conf, endpoint, arn)
+        .await
+        .map_err(|e| Fatal(e.to_string()))?
+        .ok_or_else(|| Fatal(format!("A trail could not be found for {}", arn.arn)))?;
+    let prefix = args.s3_prefix.clone().or(info.prefix);
+    let org = if info.is_organization {
+        if args.account_id.as_deref().is_none_or(str::is_empty) {
+            return Err(Fatal(
+                "Missing required parameter for organization trail: '--account-id'".to_owned(),
+            ));
+        }
+        Some(
+            trail::fetch_organization_id(conf)
+                .await
+                .map_err(|e| Fatal(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    Ok((info.bucket, prefix, org))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan<S: ObjectSource>(
+    args: &VerifyArgs,
+    arn: TrailArn,
+    start: UtcTime,
+    end: UtcTime,
+    bucket: String,
+    prefix: Option<String>,
+    org: Option<String>,
+    source: &S,
+    object_source: String,
+    key_source: String,
+) -> Result<Plan, Fatal> {
+    let account_id = args
+        .account_id
+        .clone()
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| arn.account_id.clone());
+    let org = match org {
+        Some(o) => Some(o),
+        None if args.bundle.is_some() => {
+            infer_org(source, &bucket, prefix.as_deref(), &account_id).await
+        }
+        None => None,
+    };
+    let cfg = VerifyConfig {
+        arn,
+        start,
+        end,
+        bucket,
+        prefix,
+        organization_id: org,
+        account_id,
+        concurrency: usize::from(args.concurrency),
+        limits: Limits::default(),
+    };
+    let regions = if args.all_regions {
+        let found = audit::discover_regions(source, &cfg).await.map_err(|e| {
+            Fatal(format!(
+                "cannot list regions under s3://{}/{}/: {e}",
+                cfg.bucket,
+                cfg.scope("").list_prefix()
+            ))
+        })?;
+        if found.is_empty() {
+            return Err(Fatal(format!(
+                "no digest folders under s3://{}/{}/",
+                cfg.bucket,
+                cfg.scope("").list_prefix()
+            )));
+        }
+        found
+    } else {
+        vec![
+            args.region
+                .clone()
+                .unwrap_or_else(|| cfg.arn.home_region.clone()),
+        ]
+    };
+    let inputs = Inputs {
+        trail_arn: cfg.arn.arn.clone(),
+        start_time: format_rfc3339(&cfg.start),
+        end_time: format_rfc3339(&cfg.end),
+        bucket: cfg.bucket.clone(),
+        prefix: cfg.prefix.clone(),
+        account_id: cfg.account_id.clone(),
+        organization_id: cfg.organization_id.clone(),
+        regions: regions.clone(),
+        object_source,
+        key_source,
+    };
+    Ok(Plan {
+        cfg,
+        regions,
+        inputs,
+    })
+}
+
+/// Writes the reference's text, keeping its blank-line rules.
+struct TextOut {
+    verbose: bool,
+    last_double_space: bool,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl TextOut {
+    fn with_progress(&self, f: impl FnOnce()) {
+        match &self.progress {
+            Some(pb) => pb.suspend(f),
+            None => f(),
+        }
+    }
+
+    fn status(&mut self, message: &str, is_error: bool) {
+        if is_error {
+            let lead = if self.last_double_space { "" } else { "\n" };
+            self.with_progress(|| {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "{lead}{message}\n\n");
+                let _ = err.flush();
+            });
+            self.last_double_space = true;
+        } else if self.verbose {
+            self.last_double_space = false;
+            self.with_progress(|| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{message}");
+            });
+        }
+    }
+
+    fn stdout(&self, text: &str) {
+        self.with_progress(|| {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        });
+    }
+
+    fn item(&mut self, item: &Item) {
+        if let Some(pb) = &self.progress {
+            pb.inc(1);
+        }
+        match item {
+            Item::Digest {
+                kind,
+                location,
+                status,
+            } => {
+                let head = format!("{}Digest file\t{}\t", kind.label(), location.uri());
+                match status {
+                    DigestStatus::Valid { .. } => self.status(&format!("{head}valid"), false),
+                    DigestStatus::Invalid(f) => {
+                        self.status(&format!("{head}INVALID: {}", f.message()), true)
+                    }
+                    DigestStatus::Missing => {
+                        self.status(&format!("{head}INVALID: not found"), true)
+                    }
+                    DigestStatus::Error(e) => {
+                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true)
+                    }
+                }
+            }
+            Item::Log { location, status } => {
+                let head = format!("Log file\t{}\t", location.uri());
+                match status {
+                    LogStatus::Verdict(v) if *v == crate::chain::log::LogVerdict::Valid => {
+                        self.status(&format!("{head}valid"), false);
+                    }
+                    LogStatus::Verdict(v) => {
+                        self.status(&format!("{head}INVALID: {}", v.message()), true)
+                    }
+                    LogStatus::Missing => self.status(&format!("{head}INVALID: not found"), true),
+                    LogStatus::Error(e) => {
+                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true)
+                    }
+                }
+            }
+            Item::Gap { kind, from, to } => self.status(
+                &format!(
+                    "{}No log files were delivered by CloudTrail between {} and {}",
+                    kind.label(),
+                    format_display(from),
+                    format_display(to)
+                ),
+                true,
+            ),
+        }
+    }
+
+    fn ratios(counts: &Counts) -> String {
+        let mut s = String::new();
+        for (tally, name) in [
+            (&counts.digests, "digest"),
+            (&counts.backfill_digests, "backfill digest"),
+            (&counts.logs, "log"),
+        ] {
+            s.push_str(&ratio(tally, name));
+        }
+        s
+    }
+
+    fn summary(&mut self, cfg: &VerifyConfig, summary: &RegionSummary) {
+        let mut s = String::new();
+        if !self.last_double_space {
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "Results requested for {} to {}\n",
+            format_display(&cfg.start),
+            format_display(&cfg.end)
+        ));
+        let c = &summary.counts;
+        if c.digests.total() + c.backfill_digests.total() == 0 {
+            s.push_str("No digests found\n");
+        } else {
+            match (summary.found_start, summary.found_end) {
+                (Some(fs), Some(fe)) => s.push_str(&format!(
+                    "Results found for {} to {}:\n",
+                    format_display(&fs),
+                    format_display(&fe)
+                )),
+                _ => s.push_str("No valid digests found in range\n"),
+            }
+            s.push_str(&Self::ratios(c));
+            s.push('\n');
+        }
+        self.stdout(&s);
+        self.last_double_space = true;
+    }
+}
+
+fn ratio(t: &Tally, name: &str) -> String {
+    let total = t.total();
+    if total == 0 {
+        return String::new();
+    }
+    let mut s = format!("\n{}/{total} {name} files valid", t.valid);
+    if t.invalid > 0 {
+        s.push_str(&format!(", {}/{total} {name} files INVALID", t.invalid));
+    }
+    if t.error > 0 {
+        s.push_str(&format!(", {}/{total} {name} files ERROR", t.error));
+    }
+    s
+}
+
+async fn execute<S, K>(args: &VerifyArgs, plan: &Plan, source: Arc<S>, keys: &K) -> u8
+where
+    S: ObjectSource + 'static,
+    K: KeyProvider,
+{
+    let cfg = &plan.cfg;
+    let text = args.format == Format::Text;
+    let progress = (text && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} files checked ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    });
+    let mut out = TextOut {
+        verbose: args.verbose,
+        last_double_space: true,
+        progress,
+    };
+    if text {
+        out.stdout(&format!(
+            "Validating log files for trail {} between {} and {}\n\n",
+            cfg.arn.arn,
+            format_display(&cfg.start),
+            format_display(&cfg.end)
+        ));
+    }
+    let multi = plan.regions.len() > 1 || args.all_regions;
+    let mut totals = Counts::default();
+    let mut failed = 0usize;
+    let mut reports = Vec::new();
+    for region in &plan.regions {
+        if text && multi {
+            out.stdout(&format!("Source region {region}\n\n"));
+        }
+        let mut summary = RegionSummary::default();
+        let mut events = Vec::new();
+        let requested = (cfg.start, cfg.end);
+        let result = {
+            let mut emit = |item: Item| {
+                summary.record(&item, requested);
+                if text {
+                    out.item(&item);
+                } else {
+                    events.push(Event::from_item(&item));
+                }
+            };
+            audit::verify_region(Arc::clone(&source), keys, cfg, region, &mut emit).await
+        };
+        let error = match result {
+            Ok(()) => None,
+            Err(e) => {
+                if !multi {
+                    // A single region that cannot be verified at all: the run could not run.
+                    if let Some(pb) = &out.progress {
+                        pb.finish_and_clear();
+                    }
+                    let fatal = fatal_text(&e);
+                    if text {
+                        let mut err = std::io::stderr().lock();
+                        let _ = write!(err, "\n{fatal}\n");
+                    } else {
+                        reports.push(region_report(region, cfg, &summary, events, Some(fatal)));
+                        print_json(plan, reports, &totals, exit::CANNOT_RUN);
+                    }
+                    return exit::CANNOT_RUN;
+                }
+                failed += 1;
+                if text {
+                    out.status(
+                        &format!("Source region {region}\tERROR: {}", fatal_text(&e)),
+                        true,
+                    );
+                }
+                Some(fatal_text(&e))
+            }
+        };
+        if text && error.is_none() {
+            out.summary(cfg, &summary);
+        }
+        totals.add(&summary.counts);
+        reports.push(region_report(region, cfg, &summary, events, error));
+    }
+    if let Some(pb) = &out.progress {
+        pb.finish_and_clear();
+    }
+    let code = exit::for_verify(&totals, failed);
+    if text {
+        if multi {
+            out.stdout(&format!(
+                "Total for {} regions ({} could not be verified):\n{}\n",
+                plan.regions.len(),
+                failed,
+                TextOut::ratios(&totals)
+            ));
+        }
+    } else {
+        print_json(plan, reports, &totals, code);
+    }
+    code
+}
+
+fn fatal_text(e: &RegionError) -> String {
+    e.to_string()
+}
+
+fn region_report(
+    region: &str,
+    cfg: &VerifyConfig,
+    summary: &RegionSummary,
+    events: Vec<Event>,
+    error: Option<String>,
+) -> RegionReport {
+    RegionReport {
+        region: region.to_owned(),
+        status: if error.is_some() {
+            "failed"
+        } else {
+            "complete"
+        },
+        error,
+        coverage: Coverage {
+            requested_start: format_rfc3339(&cfg.start),
+            requested_end: format_rfc3339(&cfg.end),
+            found_start: summary.found_start.as_ref().map(format_rfc3339),
+            found_end: summary.found_end.as_ref().map(format_rfc3339),
+        },
+        counts: summary.counts,
+        events,
+    }
+}
+
+fn print_json(plan: &Plan, regions: Vec<RegionReport>, totals: &Counts, code: u8) {
+    let report = VerifyReport {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        inputs: plan.inputs.clone(),
+        regions,
+        totals: *totals,
+        outcome: exit::outcome_word(code),
+        exit_code: code,
+    };
+    let mut out = std::io::stdout().lock();
+    match serde_json::to_writer_pretty(&mut out, &report) {
+        Ok(()) => {
+            let _ = writeln!(out);
+        }
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                anyhow!(e).context("cannot write JSON")
+            );
+        }
+    }
+}

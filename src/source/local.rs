@@ -1,0 +1,145 @@
+//! A local folder that mirrors buckets: `<root>/<bucket>/<key>`, with each object's S3 user
+//! metadata in a sidecar `<key>.meta.json` (a JSON object of lower-case names without the
+//! `x-amz-meta-` prefix). Plain downloads lose the signature metadata; the sidecar keeps it.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Component, Path, PathBuf};
+
+use super::{FetchError, FetchErrorKind, ObjectSource};
+use crate::chain::digest::{FetchedObject, Location};
+
+/// Suffix of metadata sidecar files.
+pub const META_SUFFIX: &str = ".meta.json";
+
+/// A bucket mirror on disk.
+#[derive(Debug, Clone)]
+pub struct LocalSource {
+    root: PathBuf,
+}
+
+impl LocalSource {
+    /// A source reading below `root`.
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The file for a bucket/key, refusing keys that would escape the root.
+    fn path(&self, bucket: &str, key: &str) -> Result<PathBuf, FetchError> {
+        let rel = Path::new(bucket).join(key);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(FetchError::new(
+                FetchErrorKind::NotFound,
+                format!("key cannot be mapped to a file: {key}"),
+            ));
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+fn io_error(e: &std::io::Error, path: &Path) -> FetchError {
+    let kind = match e.kind() {
+        std::io::ErrorKind::NotFound => FetchErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => FetchErrorKind::AccessDenied,
+        _ => FetchErrorKind::Other,
+    };
+    FetchError::new(kind, format!("{}: {e}", path.display()))
+}
+
+fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(&path, base, out)?;
+        } else if let Ok(rel) = path.strip_prefix(base) {
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            if !key.ends_with(META_SUFFIX) {
+                out.push(key);
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ObjectSource for LocalSource {
+    async fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: &str,
+        _stop: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<String>, FetchError> {
+        let base = self.root.join(bucket);
+        if !base.is_dir() {
+            return Err(FetchError::new(
+                FetchErrorKind::NotFound,
+                format!("NoSuchBucket: {} is not a folder", base.display()),
+            ));
+        }
+        // Walk only the deepest folder named by the prefix.
+        let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
+        let start_dir = base.join(dir_part);
+        let mut keys = Vec::new();
+        walk(&start_dir, &base, &mut keys).map_err(|e| io_error(&e, &start_dir))?;
+        keys.retain(|k| k.starts_with(prefix) && k.as_str() > start_after);
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn list_dirs(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let dir = self.root.join(bucket).join(prefix.trim_end_matches('/'));
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
+        let path = self.path(&location.bucket, &location.key)?;
+        let file = std::fs::File::open(&path).map_err(|e| io_error(&e, &path))?;
+        let len = file.metadata().map_err(|e| io_error(&e, &path))?.len();
+        if len > max_bytes {
+            return Err(FetchError::new(
+                FetchErrorKind::TooLarge,
+                format!("{len} bytes, limit {max_bytes}"),
+            ));
+        }
+        let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.take(max_bytes)
+            .read_to_end(&mut body)
+            .map_err(|e| io_error(&e, &path))?;
+        let mut meta_path = path.clone().into_os_string();
+        meta_path.push(META_SUFFIX);
+        let metadata = match std::fs::read(&meta_path) {
+            Ok(bytes) => {
+                serde_json::from_slice::<BTreeMap<String, String>>(&bytes).map_err(|e| {
+                    FetchError::new(
+                        FetchErrorKind::Other,
+                        format!(
+                            "{}: bad metadata sidecar: {e}",
+                            Path::new(&meta_path).display()
+                        ),
+                    )
+                })?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(io_error(&e, Path::new(&meta_path))),
+        };
+        Ok(FetchedObject { body, metadata })
+    }
+}

@@ -1,0 +1,294 @@
+//! Amazon S3 as an [`ObjectSource`], read-only: ListObjectsV2, GetObject, HeadBucket.
+//!
+//! One client per bucket region (found with HeadBucket's `x-amz-bucket-region`, which also
+//! answers cross-account, unlike GetBucketLocation). Every request holds a permit of a shared
+//! semaphore, so the whole run has a bounded number of requests in flight. The SDK retries
+//! throttling and server errors with backoff; a body cut short is retried here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use tokio::sync::Semaphore;
+
+use super::{FetchError, FetchErrorKind, ObjectSource};
+use crate::chain::digest::{FetchedObject, Location};
+
+/// Attempts for reading a body that ends early or times out mid-stream.
+const BODY_ATTEMPTS: u32 = 3;
+
+/// S3 behind the [`ObjectSource`] trait.
+#[derive(Debug)]
+pub struct S3Source {
+    base: aws_config::SdkConfig,
+    path_style: bool,
+    default_region: String,
+    clients: Mutex<HashMap<String, Client>>,
+    bucket_regions: tokio::sync::Mutex<HashMap<String, String>>,
+    permits: Arc<Semaphore>,
+}
+
+/// Maps an SDK error to our kinds. `NoSuchKey` (and a bare 404) is the only "not found".
+pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> FetchError {
+    match err {
+        SdkError::TimeoutError(_) => FetchError::new(FetchErrorKind::Timeout, "request timed out"),
+        SdkError::DispatchFailure(e) => {
+            let kind = if e.is_timeout() {
+                FetchErrorKind::Timeout
+            } else {
+                FetchErrorKind::Other
+            };
+            FetchError::new(kind, format!("connection failed: {}", display_chain(err)))
+        }
+        SdkError::ServiceError(se) => {
+            let status = se.raw().status().as_u16();
+            let code = se.err().code().unwrap_or_default().to_owned();
+            let message = se.err().message().unwrap_or_default().to_owned();
+            let kind = classify_code(&code, status);
+            let text = match (code.is_empty(), message.is_empty()) {
+                (true, _) => format!("HTTP {status}"),
+                (false, true) => code,
+                (false, false) => format!("{code}: {message}"),
+            };
+            FetchError::new(kind, text)
+        }
+        other => FetchError::new(FetchErrorKind::Other, display_chain(other)),
+    }
+}
+
+/// Error code / HTTP status to kind.
+#[must_use]
+pub fn classify_code(code: &str, status: u16) -> FetchErrorKind {
+    match code {
+        "NoSuchKey" | "NotFound" => FetchErrorKind::NotFound,
+        "" if status == 404 => FetchErrorKind::NotFound,
+        "AccessDenied"
+        | "AllAccessDisabled"
+        | "AccessDeniedException"
+        | "InvalidObjectState"
+        | "KMS.AccessDeniedException"
+        | "KMS.DisabledException"
+        | "KMS.KMSInvalidStateException"
+        | "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken" => FetchErrorKind::AccessDenied,
+        c if c.starts_with("KMS.") => FetchErrorKind::AccessDenied,
+        "SlowDown"
+        | "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequests"
+        | "TooManyRequestsException" => FetchErrorKind::Throttled,
+        "RequestTimeout" => FetchErrorKind::Timeout,
+        "" if status == 403 => FetchErrorKind::AccessDenied,
+        "" if status == 429 || status == 503 => FetchErrorKind::Throttled,
+        _ => FetchErrorKind::Other,
+    }
+}
+
+/// The error and its sources on one line.
+pub fn display_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+impl S3Source {
+    /// A source built on the shared AWS configuration. `path_style` forces path-style
+    /// addressing (used whenever the S3 endpoint is overridden).
+    #[must_use]
+    pub fn new(base: aws_config::SdkConfig, path_style: bool, permits: Arc<Semaphore>) -> Self {
+        let default_region = base
+            .region()
+            .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+        Self {
+            base,
+            path_style,
+            default_region,
+            clients: Mutex::new(HashMap::new()),
+            bucket_regions: tokio::sync::Mutex::new(HashMap::new()),
+            permits,
+        }
+    }
+
+    fn client(&self, region: &str) -> Client {
+        let mut clients = match self.clients.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        clients
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let conf = aws_sdk_s3::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_owned()))
+                    .force_path_style(self.path_style)
+                    .build();
+                Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    /// The client for a bucket's region (HeadBucket once per bucket).
+    async fn client_for(&self, bucket: &str) -> Client {
+        let mut regions = self.bucket_regions.lock().await;
+        if let Some(r) = regions.get(bucket) {
+            return self.client(r);
+        }
+        let probe = self.client(&self.default_region);
+        let region = {
+            let _permit = self.permits.acquire().await;
+            match probe.head_bucket().bucket(bucket).send().await {
+                Ok(out) => out.bucket_region().map(ToOwned::to_owned),
+                Err(e) => e
+                    .raw_response()
+                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                    .map(ToOwned::to_owned),
+            }
+        }
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| self.default_region.clone());
+        regions.insert(bucket.to_owned(), region.clone());
+        self.client(&region)
+    }
+
+    async fn get_once(
+        &self,
+        client: &Client,
+        location: &Location,
+        max_bytes: u64,
+    ) -> Result<FetchedObject, FetchError> {
+        let _permit = self.permits.acquire().await;
+        let out = client
+            .get_object()
+            .bucket(&location.bucket)
+            .key(&location.key)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        let announced = out.content_length().and_then(|n| u64::try_from(n).ok());
+        if announced.is_some_and(|n| n > max_bytes) {
+            return Err(FetchError::new(
+                FetchErrorKind::TooLarge,
+                format!("{} bytes, limit {max_bytes}", announced.unwrap_or_default()),
+            ));
+        }
+        let metadata: BTreeMap<String, String> = out
+            .metadata()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = out.body.collect().await.map_err(|e| {
+            FetchError::new(
+                FetchErrorKind::Truncated,
+                format!("reading body: {}", display_chain(&e)),
+            )
+        })?;
+        let body = body.into_bytes().to_vec();
+        if let Some(n) = announced {
+            if body.len() as u64 != n {
+                return Err(FetchError::new(
+                    FetchErrorKind::Truncated,
+                    format!("got {} of {n} bytes", body.len()),
+                ));
+            }
+        }
+        Ok(FetchedObject { body, metadata })
+    }
+}
+
+impl ObjectSource for S3Source {
+    async fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: &str,
+        stop: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<String>, FetchError> {
+        let client = self.client_for(bucket).await;
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let _permit = self.permits.acquire().await;
+            let mut req = client.list_objects_v2().bucket(bucket).prefix(prefix);
+            req = match &token {
+                Some(t) => req.continuation_token(t),
+                None => req.start_after(start_after),
+            };
+            let page = req.send().await.map_err(|e| classify(&e))?;
+            let mut stop_now = false;
+            for obj in page.contents() {
+                if let Some(k) = obj.key() {
+                    stop_now |= stop(k);
+                    keys.push(k.to_owned());
+                }
+            }
+            token = page.next_continuation_token().map(ToOwned::to_owned);
+            if stop_now || token.is_none() || page.is_truncated() != Some(true) {
+                return Ok(keys);
+            }
+        }
+    }
+
+    async fn list_dirs(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let client = self.client_for(bucket).await;
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let _permit = self.permits.acquire().await;
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            for p in page.common_prefixes() {
+                if let Some(name) = p.prefix().and_then(|p| p.strip_prefix(prefix)) {
+                    out.push(name.trim_end_matches('/').to_owned());
+                }
+            }
+            token = page.next_continuation_token().map(ToOwned::to_owned);
+            if token.is_none() || page.is_truncated() != Some(true) {
+                out.sort();
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
+        let client = self.client_for(&location.bucket).await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.get_once(&client, location, max_bytes).await {
+                Err(e)
+                    if attempt < BODY_ATTEMPTS
+                        && matches!(
+                            e.kind,
+                            FetchErrorKind::Truncated | FetchErrorKind::Timeout
+                        ) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
