@@ -159,8 +159,11 @@ impl Rng {
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct TrailSpec {
-    /// Account.
+    /// Account whose files these are (a member account for organization trails).
     pub account_id: String,
+    /// Account owning the trail when it differs (organization trails: the management
+    /// account).
+    pub owner_account_id: Option<String>,
     /// Trail name.
     pub trail_name: String,
     /// Home region.
@@ -201,6 +204,7 @@ impl TrailSpec {
     pub fn small(bucket: &str, trail: &str, start: UtcTime, hours: u32) -> Self {
         Self {
             account_id: "111122223333".to_owned(),
+            owner_account_id: None,
             trail_name: trail.to_owned(),
             home_region: "us-east-1".to_owned(),
             regions: vec!["us-east-1".to_owned()],
@@ -224,7 +228,9 @@ impl TrailSpec {
     pub fn arn(&self) -> String {
         format!(
             "arn:aws:cloudtrail:{}:{}:trail/{}",
-            self.home_region, self.account_id, self.trail_name
+            self.home_region,
+            self.owner_account_id.as_deref().unwrap_or(&self.account_id),
+            self.trail_name
         )
     }
 
@@ -629,6 +635,50 @@ impl World {
         }
         .seal(key, &extra_ref)?;
         self.objects.insert(loc.clone(), obj);
+        Ok(())
+    }
+
+    /// Moves and re-signs a whole chain, oldest first: each `(from, to)` digest is moved to
+    /// `to`, its location fields rewritten, and (unless it starts a chain) its previous
+    /// fields pointed at the preceding digest's new location, signature and hash.
+    ///
+    /// # Errors
+    /// [`FixtureError`] on a missing digest or signing failure.
+    pub fn rechain(
+        &mut self,
+        chain: &[(Location, Location)],
+        key: &TestKey,
+    ) -> Result<(), FixtureError> {
+        let mut prev: Option<(Location, String, String)> = None;
+        for (from, to) in chain {
+            let mut json = self
+                .digest_json(from)
+                .ok_or_else(|| FixtureError::Key(format!("no digest at {}", from.uri())))?;
+            let old = self.objects.remove(from).unwrap_or_default();
+            json["digestS3Bucket"] = json!(to.bucket);
+            json["digestS3Object"] = json!(to.key);
+            if let (Some((l, sig, hash)), false) = (&prev, json["previousDigestS3Object"].is_null())
+            {
+                json["previousDigestS3Bucket"] = json!(l.bucket);
+                json["previousDigestS3Object"] = json!(l.key);
+                json["previousDigestSignature"] = json!(sig);
+                json["previousDigestHashValue"] = json!(hash);
+            }
+            let extra: Vec<(&str, &str)> = old
+                .metadata
+                .iter()
+                .filter(|(k, _)| k.as_str() == "backfill-generation-timestamp")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let (obj, sig) = DigestDraft {
+                location: to.clone(),
+                json,
+            }
+            .seal(key, &extra)?;
+            let hash = sha256_hex(&gunzip(&obj.body));
+            self.objects.insert(to.clone(), obj);
+            prev = Some((to.clone(), sig, hash));
+        }
         Ok(())
     }
 

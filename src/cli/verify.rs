@@ -601,9 +601,10 @@ where
     let mut totals = Counts::default();
     let mut failed = 0usize;
     let mut reports = Vec::new();
-    for region in &plan.regions {
+    for (index, region) in plan.regions.iter().enumerate() {
         if text && multi {
-            out.stdout(&format!("Source region {region}\n\n"));
+            let lead = if index > 0 { "\n" } else { "" };
+            out.stdout(&format!("{lead}Source region {region}\n\n"));
         }
         let mut summary = RegionSummary::default();
         let mut events = Vec::new();
@@ -659,10 +660,14 @@ where
     let code = exit::for_verify(&totals, failed);
     if text {
         if multi {
+            let not_verified = if failed > 0 {
+                format!(" ({failed} could not be verified)")
+            } else {
+                String::new()
+            };
             out.stdout(&format!(
-                "Total for {} regions ({} could not be verified):\n{}\n",
+                "\nTotal for {} regions{not_verified}:\n{}\n",
                 plan.regions.len(),
-                failed,
                 TextOut::ratios(&totals)
             ));
         }
