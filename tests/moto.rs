@@ -244,3 +244,155 @@ scenarios!(
     small_key,
     uppercase_hash,
 );
+
+/// Injects an S3 read fault for one object.
+fn fault(bucket: &str, key: &str, spec: &serde_json::Value) {
+    let mut body = spec.clone();
+    body["bucket"] = json!(bucket);
+    body["key"] = json!(key);
+    control("/_trailproof/faults", &body);
+}
+
+async fn faulted(name: &str, inject: impl FnOnce(&Case)) -> (Case, Run) {
+    let (spec, world) = support::base(name, None);
+    let c = support::case(name, spec, world);
+    upload(&c).await;
+    inject(&c);
+    let run = run_ours(&c);
+    (c, run)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_access_denied_is_error_not_invalid_and_run_goes_on() {
+    let (c, run) = faulted("fault_log_denied", |c| {
+        let log = c.world.logs(&c.spec, "us-east-1")[4].clone();
+        fault(&log.bucket, &log.key, &json!({"status": 403, "code": "AccessDenied", "message": "Access Denied"}));
+    })
+    .await;
+    let log = c.world.logs(&c.spec, "us-east-1")[4].clone();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("Log file\t{}\tERROR: access denied (AccessDenied: Access Denied)\n\n", log.uri())),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("INVALID"), "{}", run.stderr);
+    assert!(run.stdout.contains("\n11/12 log files valid, 1/12 log files ERROR\n"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_kms_denied_is_error_and_chain_continues() {
+    let (c, run) = faulted("fault_digest_denied", |c| {
+        let d = c.world.digests(&c.spec, "us-east-1", false)[2].clone();
+        fault(&d.bucket, &d.key, &json!({"status": 403, "code": "KMS.AccessDeniedException", "message": "denied by KMS"}));
+    })
+    .await;
+    let d = c.world.digests(&c.spec, "us-east-1", false)[2].clone();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("Digest file\t{}\tERROR: access denied (KMS.AccessDeniedException: denied by KMS)", d.uri())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("\n5/6 digest files valid, 1/6 digest files ERROR\n"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_throttling_is_retried_and_passes() {
+    let (_c, run) = faulted("fault_throttle_once", |c| {
+        for log in c.world.logs(&c.spec, "us-east-1").iter().take(3) {
+            fault(&log.bucket, &log.key, &json!({"status": 503, "code": "SlowDown", "message": "Please reduce your request rate.", "times": 2}));
+        }
+    })
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("\n12/12 log files valid\n"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_cut_short_every_time_is_error_after_retries() {
+    let (c, run) = faulted("fault_truncated", |c| {
+        let log = c.world.logs(&c.spec, "us-east-1")[0].clone();
+        fault(&log.bucket, &log.key, &json!({"mode": "truncate"}));
+    })
+    .await;
+    let log = c.world.logs(&c.spec, "us-east-1")[0].clone();
+    assert_eq!(run.code, 3, "{run:?}");
+    let needle = format!("Log file\t{}\tERROR: body cut short after retries", log.uri());
+    assert!(run.stderr.contains(&needle), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_cut_short_once_is_retried_and_passes() {
+    let (_c, run) = faulted("fault_truncated_once", |c| {
+        let log = c.world.logs(&c.spec, "us-east-1")[0].clone();
+        fault(&log.bucket, &log.key, &json!({"mode": "truncate", "times": 1}));
+    })
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_trail_cannot_run_exit_2() {
+    let (mut spec, world) = support::base("not_created", None);
+    spec.trail_name = "never-created".into();
+    let c = support::case("not_created", spec, world);
+    let run = run_ours(&c);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!("\nA trail could not be found for {}\n", c.spec.arn())
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_trail_without_account_id_cannot_run() {
+    let org = organization_id().await;
+    let mut c = scenario("organization", &org);
+    c.spec.trail_name = "org-no-account".into();
+    upload(&c).await;
+    c.args.clear();
+    let run = run_ours(&c);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr, "\nMissing required parameter for organization trail: '--account-id'\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_trail_with_s3_bucket_keeps_org_layout() {
+    // The reference drops the organization segment when --s3-bucket is given (W10).
+    let org = organization_id().await;
+    let mut c = scenario("organization", &org);
+    c.spec.trail_name = "org-with-bucket".into();
+    c.spec.bucket = "tp-org-with-bucket".into();
+    c.world = trailproof::fixture::World::build(&c.spec, support::keys()).expect("world");
+    c.served_keys = c.world.public_keys.clone();
+    upload(&c).await;
+    c.args.extend(["--s3-bucket".to_owned(), c.spec.bucket.clone()]);
+    let run = run_ours(&c);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("\n6/6 digest files valid\n"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_regions_verifies_every_region_with_a_total() {
+    let (mut spec, _) = support::base("all_regions", None);
+    spec.regions = vec!["us-east-1".into(), "eu-west-1".into(), "ap-south-1".into()];
+    let world = trailproof::fixture::World::build(&spec, support::keys()).expect("world");
+    let mut c = support::case("all_regions", spec, world);
+    c.verbose = false;
+    c.args = vec!["--all-regions".into()];
+    upload(&c).await;
+    let run = run_ours(&c);
+    assert_eq!(run.code, 0, "{run:?}");
+    for r in ["ap-south-1", "eu-west-1", "us-east-1"] {
+        assert!(run.stdout.contains(&format!("Source region {r}\n")), "{}", run.stdout);
+    }
+    assert!(
+        run.stdout.ends_with("Total for 3 regions:\n\n18/18 digest files valid\n36/36 log files valid\n"),
+        "{}",
+        run.stdout
+    );
+}
