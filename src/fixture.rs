@@ -1,6 +1,6 @@
 //! Test-support generator of CloudTrail-layout trails, signed with throwaway keys.
 //!
-//! Builds the objects CloudTrail would deliver — hourly digests chained by
+//! Builds the objects `CloudTrail` would deliver — hourly digests chained by
 //! `previousDigest*`, log files they reference, backfill digests — as an in-memory
 //! [`World`] that tests then damage (delete, edit, re-sign) and serve from a local mirror
 //! or upload to a test S3 server. Behind the `fixture` feature: it signs, so it is never
@@ -86,7 +86,7 @@ impl TestKey {
         Self::from_private(private)
     }
 
-    /// Signs `message` the way CloudTrail signs a digest; lowercase hex.
+    /// Signs `message` the way `CloudTrail` signs a digest; lowercase hex.
     ///
     /// # Errors
     /// [`FixtureError::Key`] on signing failure.
@@ -98,7 +98,7 @@ impl TestKey {
         Ok(hex::encode(sig))
     }
 
-    /// The ListPublicKeys record of this key.
+    /// The `ListPublicKeys` record of this key.
     #[must_use]
     pub fn record(&self, valid_from: UtcTime, valid_to: UtcTime) -> PublicKeyRecord {
         PublicKeyRecord {
@@ -280,7 +280,7 @@ impl TrailSpec {
     }
 }
 
-/// Gzip (level 6, no name, mtime 0), as CloudTrail's files.
+/// Gzip (level 6, no name, mtime 0), as `CloudTrail`'s files.
 #[must_use]
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::GzBuilder::new()
@@ -299,7 +299,7 @@ pub fn gunzip(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A generated set of objects plus the keys a ListPublicKeys stub should serve.
+/// A generated set of objects plus the keys a `ListPublicKeys` stub should serve.
 #[derive(Debug, Clone, Default)]
 pub struct World {
     /// Every object, keyed by location.

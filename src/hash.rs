@@ -27,7 +27,7 @@ impl Sha256 {
         self.0.finalize().into()
     }
 
-    /// The digest as lowercase hex, as CloudTrail writes it.
+    /// The digest as lowercase hex, as `CloudTrail` writes it.
     #[must_use]
     pub fn finish_hex(self) -> String {
         hex::encode(self.finish())

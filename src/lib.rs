@@ -1,10 +1,10 @@
-//! trailproof: prove that AWS CloudTrail logs are intact.
+//! trailproof: prove that AWS `CloudTrail` logs are intact.
 //!
 //! The crate is split so that everything that decides a verdict is pure and testable:
 //!
 //! - [`chain`] is the verification core. It takes already-fetched bytes and metadata and
 //!   returns typed outcomes. It does no I/O and never reads the clock.
-//! - [`source`] is the only module that talks to S3, CloudTrail, Organizations or the disk.
+//! - [`source`] is the only module that talks to S3, `CloudTrail`, Organizations or the disk.
 //! - [`audit`] orchestrates: it lists, fetches with bounded concurrency, feeds the core and
 //!   streams ordered outcomes to a sink.
 //! - [`report`] is the serialisable model of a run (the stable JSON document).

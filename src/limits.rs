@@ -5,7 +5,7 @@
 pub struct Limits {
     /// Largest digest object accepted, compressed (default 64 MiB; real digests are KiB).
     pub max_digest_bytes: u64,
-    /// Largest log object read into memory, compressed (default 512 MiB; CloudTrail
+    /// Largest log object read into memory, compressed (default 512 MiB; `CloudTrail`
     /// delivers files of a few MiB). Larger objects end in an `ERROR` line, not `INVALID`.
     pub max_log_bytes: u64,
     /// Largest decompressed digest (default 256 MiB): a gzip bomb stops here.

@@ -105,7 +105,7 @@ impl RegionSummary {
             }
             Item::Log { status, .. } => match status {
                 LogStatus::Verdict(crate::chain::log::LogVerdict::Valid) => {
-                    self.counts.logs.valid += 1
+                    self.counts.logs.valid += 1;
                 }
                 LogStatus::Verdict(_) | LogStatus::Missing => self.counts.logs.invalid += 1,
                 LogStatus::Error(_) => self.counts.logs.error += 1,

@@ -1,5 +1,7 @@
 //! Every scenario, offline: the bundle (local mirror + saved keys) through the binary.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
+
 mod support;
 
 use support::{COMPARABLE, DELIBERATE, check_expectations, run_bundle, scenario};

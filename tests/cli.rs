@@ -1,6 +1,8 @@
 //! Command-line behaviour that needs no server: usage errors, fatal messages, formats,
 //! time handling, all-regions totals, key files. Runs against the committed sample bundle.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
+
 use std::process::Command;
 
 const ARN: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/sample-trail";
@@ -11,7 +13,10 @@ fn sample(args: &[&str]) -> (i32, String, String) {
         .arg("verify")
         .args(args)
         .args(["--bundle", &format!("{root}/testdata/sample/bucket")])
-        .args(["--public-keys", &format!("{root}/testdata/sample/public-keys.json")])
+        .args([
+            "--public-keys",
+            &format!("{root}/testdata/sample/public-keys.json"),
+        ])
         .env_remove("AWS_ENDPOINT_URL")
         .output()
         .expect("run trailproof");
@@ -34,7 +39,8 @@ fn missing_trail_arn_is_usage_error_exit_2() {
 
 #[test]
 fn bad_arn_prints_reference_message_exit_2() {
-    let (code, stdout, stderr) = sample(&["--trail-arn", "foo:bar:baz", "--start-time", "2026-03-01"]);
+    let (code, stdout, stderr) =
+        sample(&["--trail-arn", "foo:bar:baz", "--start-time", "2026-03-01"]);
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert_eq!(stderr, "\nInvalid trail ARN provided: foo:bar:baz\n");
 }
@@ -48,9 +54,19 @@ fn bad_date_prints_reference_message_exit_2() {
 
 #[test]
 fn start_after_end_prints_reference_message_exit_2() {
-    let (code, _, stderr) = sample(&["--trail-arn", ARN, "--start-time", "2026-03-02", "--end-time", "2026-03-01"]);
+    let (code, _, stderr) = sample(&[
+        "--trail-arn",
+        ARN,
+        "--start-time",
+        "2026-03-02",
+        "--end-time",
+        "2026-03-01",
+    ]);
     assert_eq!(code, 2);
-    assert_eq!(stderr, "\nInvalid time range specified: start-time must occur before end-time\n");
+    assert_eq!(
+        stderr,
+        "\nInvalid time range specified: start-time must occur before end-time\n"
+    );
 }
 
 #[test]
@@ -152,7 +168,15 @@ fn no_keys_for_window_is_fatal_like_the_reference() {
     std::fs::write(&keys, r#"{"PublicKeyList": []}"#).expect("write");
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(env!("CARGO_BIN_EXE_trailproof"))
-        .args(["verify", "--trail-arn", ARN, "--start-time", "2026-03-01T00:00:00Z", "--end-time", "2026-03-01T01:00:00Z"])
+        .args([
+            "verify",
+            "--trail-arn",
+            ARN,
+            "--start-time",
+            "2026-03-01T00:00:00Z",
+            "--end-time",
+            "2026-03-01T01:00:00Z",
+        ])
         .args(["--bundle", &format!("{root}/testdata/sample/bucket")])
         .arg("--public-keys")
         .arg(&keys)

@@ -1,10 +1,17 @@
-//! Every scenario end to end against the moto server on loopback (S3 + CloudTrail +
-//! Organizations, ListPublicKeys added by the harness), started by `scripts/test`.
+//! Every scenario end to end against the moto server on loopback (S3 + `CloudTrail` +
+//! Organizations, `ListPublicKeys` added by the harness), started by `scripts/test`.
 //!
 //! For each scenario: our S3 run must equal our offline bundle run byte for byte, and —
 //! unless a deliberate difference applies — the real `aws cloudtrail validate-logs`
 //! (aws-cli 1.46, installed in the test venv) on the same server must print exactly what we
 //! print, on the same streams, with the same exit code.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::missing_panics_doc
+)] // test code
 
 mod support;
 
@@ -266,19 +273,30 @@ async fn faulted(name: &str, inject: impl FnOnce(&Case)) -> (Case, Run) {
 async fn log_access_denied_is_error_not_invalid_and_run_goes_on() {
     let (c, run) = faulted("fault_log_denied", |c| {
         let log = c.world.logs(&c.spec, "us-east-1")[4].clone();
-        fault(&log.bucket, &log.key, &json!({"status": 403, "code": "AccessDenied", "message": "Access Denied"}));
+        fault(
+            &log.bucket,
+            &log.key,
+            &json!({"status": 403, "code": "AccessDenied", "message": "Access Denied"}),
+        );
     })
     .await;
     let log = c.world.logs(&c.spec, "us-east-1")[4].clone();
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
-        run.stderr
-            .contains(&format!("Log file\t{}\tERROR: access denied (AccessDenied: Access Denied)\n\n", log.uri())),
+        run.stderr.contains(&format!(
+            "Log file\t{}\tERROR: access denied (AccessDenied: Access Denied)\n\n",
+            log.uri()
+        )),
         "{}",
         run.stderr
     );
     assert!(!run.stderr.contains("INVALID"), "{}", run.stderr);
-    assert!(run.stdout.contains("\n11/12 log files valid, 1/12 log files ERROR\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\n11/12 log files valid, 1/12 log files ERROR\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,12 +309,19 @@ async fn digest_kms_denied_is_error_and_chain_continues() {
     let d = c.world.digests(&c.spec, "us-east-1", false)[2].clone();
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
-        run.stderr
-            .contains(&format!("Digest file\t{}\tERROR: access denied (KMS.AccessDeniedException: denied by KMS)", d.uri())),
+        run.stderr.contains(&format!(
+            "Digest file\t{}\tERROR: access denied (KMS.AccessDeniedException: denied by KMS)",
+            d.uri()
+        )),
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("\n5/6 digest files valid, 1/6 digest files ERROR\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\n5/6 digest files valid, 1/6 digest files ERROR\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,7 +333,11 @@ async fn transient_throttling_is_retried_and_passes() {
     })
     .await;
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("\n12/12 log files valid\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\n12/12 log files valid\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,7 +349,10 @@ async fn body_cut_short_every_time_is_error_after_retries() {
     .await;
     let log = c.world.logs(&c.spec, "us-east-1")[0].clone();
     assert_eq!(run.code, 3, "{run:?}");
-    let needle = format!("Log file\t{}\tERROR: body cut short after retries", log.uri());
+    let needle = format!(
+        "Log file\t{}\tERROR: body cut short after retries",
+        log.uri()
+    );
     assert!(run.stderr.contains(&needle), "{}", run.stderr);
 }
 
@@ -328,7 +360,11 @@ async fn body_cut_short_every_time_is_error_after_retries() {
 async fn body_cut_short_once_is_retried_and_passes() {
     let (_c, run) = faulted("fault_truncated_once", |c| {
         let log = c.world.logs(&c.spec, "us-east-1")[0].clone();
-        fault(&log.bucket, &log.key, &json!({"mode": "truncate", "times": 1}));
+        fault(
+            &log.bucket,
+            &log.key,
+            &json!({"mode": "truncate", "times": 1}),
+        );
     })
     .await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -357,7 +393,10 @@ async fn organization_trail_without_account_id_cannot_run() {
     c.args.clear();
     let run = run_ours(&c);
     assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.stderr, "\nMissing required parameter for organization trail: '--account-id'\n");
+    assert_eq!(
+        run.stderr,
+        "\nMissing required parameter for organization trail: '--account-id'\n"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,10 +409,15 @@ async fn organization_trail_with_s3_bucket_keeps_org_layout() {
     c.world = trailproof::fixture::World::build(&c.spec, support::keys()).expect("world");
     c.served_keys = c.world.public_keys.clone();
     upload(&c).await;
-    c.args.extend(["--s3-bucket".to_owned(), c.spec.bucket.clone()]);
+    c.args
+        .extend(["--s3-bucket".to_owned(), c.spec.bucket.clone()]);
     let run = run_ours(&c);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("\n6/6 digest files valid\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\n6/6 digest files valid\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,10 +432,15 @@ async fn all_regions_verifies_every_region_with_a_total() {
     let run = run_ours(&c);
     assert_eq!(run.code, 0, "{run:?}");
     for r in ["ap-south-1", "eu-west-1", "us-east-1"] {
-        assert!(run.stdout.contains(&format!("Source region {r}\n")), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("Source region {r}\n")),
+            "{}",
+            run.stdout
+        );
     }
     assert!(
-        run.stdout.ends_with("Total for 3 regions:\n\n18/18 digest files valid\n36/36 log files valid\n"),
+        run.stdout
+            .ends_with("Total for 3 regions:\n\n18/18 digest files valid\n36/36 log files valid\n"),
         "{}",
         run.stdout
     );

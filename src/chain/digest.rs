@@ -342,7 +342,7 @@ impl ParsedDigest {
         })
     }
 
-    /// The string CloudTrail signed (spec §1.8): end time, `bucket/key`, SHA-256 of the
+    /// The string `CloudTrail` signed (spec §1.8): end time, `bucket/key`, SHA-256 of the
     /// inflated bytes, previous signature or `null`.
     #[must_use]
     pub fn string_to_sign(&self) -> String {
@@ -451,7 +451,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parsed(json: Value) -> ParsedDigest {
+    fn parsed(json: &Value) -> ParsedDigest {
         ParsedDigest {
             kind: ChainKind::Standard,
             location: Location::new("b", "c"),
@@ -465,7 +465,7 @@ mod tests {
     #[test]
     fn string_to_sign_with_null_previous_matches_reference_vector() {
         let p = parsed(
-            json!({"digestEndTime": "a", "digestS3Bucket": "b", "digestS3Object": "c",
+            &json!({"digestEndTime": "a", "digestS3Bucket": "b", "digestS3Object": "c",
             "previousDigestSignature": null}),
         );
         assert_eq!(

@@ -1,7 +1,7 @@
-//! Public keys: the records ListPublicKeys returns, and turning one into a verifier.
+//! Public keys: the records `ListPublicKeys` returns, and turning one into a verifier.
 //!
 //! Implements the AWS step "pick the key with the matching fingerprint". Unlike the
-//! reference, PKCS#1 and SubjectPublicKeyInfo DER are both accepted, the fingerprint
+//! reference, PKCS#1 and `SubjectPublicKeyInfo` DER are both accepted, the fingerprint
 //! (lowercase hex MD5 of the DER) is checked, and keys under 2048 bits are refused.
 
 use std::collections::BTreeMap;
@@ -16,10 +16,10 @@ use crate::time::UtcTime;
 /// Smallest RSA modulus accepted for a digest signature.
 pub const MIN_KEY_BITS: usize = 2048;
 
-/// One entry of a ListPublicKeys answer.
+/// One entry of a `ListPublicKeys` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKeyRecord {
-    /// The fingerprint CloudTrail reports.
+    /// The fingerprint `CloudTrail` reports.
     pub fingerprint: String,
     /// DER bytes of the key (what the SDK hands over after decoding the blob).
     pub der: Vec<u8>,
@@ -97,7 +97,7 @@ pub enum KeyError {
     },
 }
 
-/// Lowercase hex MD5 of the DER bytes (CloudTrail's key fingerprint).
+/// Lowercase hex MD5 of the DER bytes (`CloudTrail`'s key fingerprint).
 #[must_use]
 pub fn fingerprint_of(der: &[u8]) -> String {
     hex::encode(md5::Md5::digest(der))

@@ -1,4 +1,4 @@
-//! Where CloudTrail puts things in S3, and which listed keys belong to a chain.
+//! Where `CloudTrail` puts things in S3, and which listed keys belong to a chain.
 //!
 //! Mirrors the reference (`aws cloudtrail validate-logs`, spec §1.2–§1.5): the ARN check,
 //! the digest key layout, the listing `Prefix`/`StartAfter` and the key filter.
@@ -20,7 +20,7 @@ pub struct TrailArn {
     pub name: String,
 }
 
-/// The ARN does not look like a CloudTrail trail ARN.
+/// The ARN does not look like a `CloudTrail` trail ARN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Invalid trail ARN provided: {0}")]
 pub struct InvalidArn(pub String);
@@ -32,9 +32,8 @@ impl TrailArn {
     /// # Errors
     /// [`InvalidArn`] when the pattern does not match.
     pub fn parse(arn: &str) -> Result<Self, InvalidArn> {
-        let ok = Regex::new(r"^arn:.+:cloudtrail:.+:\d{12}:trail/.+")
-            .map(|re| re.is_match(arn))
-            .unwrap_or(false);
+        let ok =
+            Regex::new(r"^arn:.+:cloudtrail:.+:\d{12}:trail/.+").is_ok_and(|re| re.is_match(arn));
         let fields: Vec<&str> = arn.split(':').collect();
         if !ok || fields.len() < 5 {
             return Err(InvalidArn(arn.to_owned()));
@@ -327,9 +326,7 @@ mod tests {
             format!("{p}_foo_us-east-1_20140810T005900Z.json.gz"),
             format!("{p}_foo_us-east-1_20140810T010000Z.json.gz"),
             format!("{p}_bar_us-east-1_20140810T020000Z.json.gz"),
-            format!(
-                "AWSLogs/1/CloudTrail-Digest/us-west-2/2014/08/10/1_CloudTrail-Digest_us-west-2_foo_us-east-1_20140810T020000Z.json.gz"
-            ),
+            "AWSLogs/1/CloudTrail-Digest/us-west-2/2014/08/10/1_CloudTrail-Digest_us-west-2_foo_us-east-1_20140810T020000Z.json.gz".to_string(),
             format!("{p}_foo_us-east-1_20140810T020000Z_backfill.json.gz"),
             format!("{p}_foo_us-east-1_20140810T040000Z.json.gz"),
             format!("{p}_foo_us-east-1_20140810T040001Z.json.gz"),

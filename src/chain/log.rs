@@ -118,9 +118,10 @@ mod tests {
     #[test]
     fn log_emptied_or_truncated_is_hash_mismatch() {
         assert_eq!(verify_log(b"", &want(b"a")), LogVerdict::HashMismatch);
-        let body = gz(&[7u8; 100_000]);
+        let data = vec![7u8; 100_000];
+        let body = gz(&data);
         assert_eq!(
-            verify_log(&body[..body.len() / 2], &want(&[7u8; 100_000])),
+            verify_log(&body[..body.len() / 2], &want(&data)),
             LogVerdict::HashMismatch
         );
     }

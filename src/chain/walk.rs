@@ -43,7 +43,7 @@ pub enum Need {
     },
     /// Fetch this digest object.
     Digest(Location),
-    /// ListPublicKeys for this window (backfill digests).
+    /// `ListPublicKeys` for this window (backfill digests).
     Keys {
         /// Window start.
         from: UtcTime,
@@ -200,18 +200,18 @@ impl ChainWalker {
     fn find_next(&mut self, inp: &mut WalkInputs, event: Option<ChainEvent>, conditional: bool) {
         let last = self.key.take();
         let next = self.pop_older(inp, last.as_deref());
-        if let Some(e) = event {
-            if !conditional || next.is_some() {
-                let e = match (e, &next) {
-                    (ChainEvent::Gap { kind, to, .. }, Some((_, from))) => ChainEvent::Gap {
-                        kind,
-                        from: *from,
-                        to,
-                    },
-                    (e, _) => e,
-                };
-                self.queue.push_back(e);
-            }
+        if let Some(e) = event
+            && (!conditional || next.is_some())
+        {
+            let e = match (e, &next) {
+                (ChainEvent::Gap { kind, to, .. }, Some((_, from))) => ChainEvent::Gap {
+                    kind,
+                    from: *from,
+                    to,
+                },
+                (e, _) => e,
+            };
+            self.queue.push_back(e);
         }
         self.key = next.map(|(k, _)| k);
     }
@@ -254,7 +254,7 @@ impl ChainWalker {
                 return None;
             }
         };
-        if !self.last_start.is_some_and(|ls| self.start <= ls)
+        if self.last_start.is_none_or(|ls| self.start > ls)
             || self.steps >= self.limits.max_chain_steps
         {
             self.phase = Phase::Done;
@@ -325,7 +325,7 @@ impl ChainWalker {
                     Some(prev) if !prev.key.is_empty() => {
                         self.key = Some(prev.key);
                         if prev.bucket != self.bucket {
-                            self.bucket = prev.bucket.clone();
+                            self.bucket.clone_from(&prev.bucket);
                             self.listing = (prev.bucket, end);
                         }
                     }

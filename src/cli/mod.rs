@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod exit;
 pub mod verify;
 
-/// Prove that AWS CloudTrail logs are intact.
+/// Prove that AWS `CloudTrail` logs are intact.
 #[derive(Debug, Parser)]
 #[command(name = "trailproof", version, about)]
 pub struct Cli {

@@ -4,6 +4,7 @@
 //! reference knows (spec §1.10): same lines, same streams, same blank-line rules. Lines the
 //! reference never prints (`ERROR`, region headers, totals) only appear in their conditions.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub enum Format {
 
 /// Options of `verify`: those of `aws cloudtrail validate-logs` plus the globals scripts pass.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // flags mirror the reference's command line
 pub struct VerifyArgs {
     /// ARN of the trail to validate.
     #[arg(long)]
@@ -68,7 +70,7 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Saved `aws cloudtrail list-public-keys` output (or a JSON object region → output);
-    /// no ListPublicKeys call is made.
+    /// no `ListPublicKeys` call is made.
     #[arg(long, value_name = "FILE")]
     pub public_keys: Option<PathBuf>,
     /// Verify a local folder mirroring the bucket(s) (`DIR/<bucket>/<key>` plus
@@ -81,7 +83,7 @@ pub struct VerifyArgs {
     /// AWS profile.
     #[arg(long)]
     pub profile: Option<String>,
-    /// CloudTrail endpoint (as the reference, S3 is configured with AWS_ENDPOINT_URL_S3).
+    /// `CloudTrail` endpoint (as the reference, S3 is configured with `AWS_ENDPOINT_URL_S3`).
     #[arg(long)]
     pub endpoint_url: Option<String>,
     /// Accepted for compatibility with `aws` invocations; ignored.
@@ -151,7 +153,7 @@ async fn load_aws(args: &VerifyArgs) -> aws_config::SdkConfig {
         .with_initial_backoff(std::time::Duration::from_millis(200));
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
-        .operation_attempt_timeout(std::time::Duration::from_secs(120))
+        .operation_attempt_timeout(std::time::Duration::from_mins(2))
         .build();
     loader
         .retry_config(retry)
@@ -246,41 +248,38 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
         }
         None => None,
     };
-    match &args.public_keys {
-        Some(path) => {
-            let keys = FileKeys::load(path).map_err(|e| Fatal(e.to_string()))?;
-            let p = plan(
-                &args,
-                arn,
-                start,
-                end,
-                bucket,
-                prefix,
-                org,
-                source.as_ref(),
-                "s3".to_owned(),
-                keys.describe(),
-            )
-            .await?;
-            Ok(execute(&args, &p, source, &keys).await)
-        }
-        None => {
-            let keys = CloudTrailKeys::new(conf.clone(), args.endpoint_url.clone(), permits);
-            let p = plan(
-                &args,
-                arn,
-                start,
-                end,
-                bucket,
-                prefix,
-                org,
-                source.as_ref(),
-                "s3".to_owned(),
-                keys.describe(),
-            )
-            .await?;
-            Ok(execute(&args, &p, source, &keys).await)
-        }
+    if let Some(path) = &args.public_keys {
+        let keys = FileKeys::load(path).map_err(|e| Fatal(e.to_string()))?;
+        let p = plan(
+            &args,
+            arn,
+            start,
+            end,
+            bucket,
+            prefix,
+            org,
+            source.as_ref(),
+            "s3".to_owned(),
+            keys.describe(),
+        )
+        .await?;
+        Ok(execute(&args, &p, source, &keys).await)
+    } else {
+        let keys = CloudTrailKeys::new(conf.clone(), args.endpoint_url.clone(), permits);
+        let p = plan(
+            &args,
+            arn,
+            start,
+            end,
+            bucket,
+            prefix,
+            org,
+            source.as_ref(),
+            "s3".to_owned(),
+            keys.describe(),
+        )
+        .await?;
+        Ok(execute(&args, &p, source, &keys).await)
     }
 }
 
@@ -474,13 +473,13 @@ impl TextOut {
                 match status {
                     DigestStatus::Valid { .. } => self.status(&format!("{head}valid"), false),
                     DigestStatus::Invalid(f) => {
-                        self.status(&format!("{head}INVALID: {}", f.message()), true)
+                        self.status(&format!("{head}INVALID: {}", f.message()), true);
                     }
                     DigestStatus::Missing => {
-                        self.status(&format!("{head}INVALID: not found"), true)
+                        self.status(&format!("{head}INVALID: not found"), true);
                     }
                     DigestStatus::Error(e) => {
-                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true)
+                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true);
                     }
                 }
             }
@@ -491,11 +490,11 @@ impl TextOut {
                         self.status(&format!("{head}valid"), false);
                     }
                     LogStatus::Verdict(v) => {
-                        self.status(&format!("{head}INVALID: {}", v.message()), true)
+                        self.status(&format!("{head}INVALID: {}", v.message()), true);
                     }
                     LogStatus::Missing => self.status(&format!("{head}INVALID: not found"), true),
                     LogStatus::Error(e) => {
-                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true)
+                        self.status(&format!("{head}ERROR: {}", e.verdict_text()), true);
                     }
                 }
             }
@@ -528,21 +527,25 @@ impl TextOut {
         if !self.last_double_space {
             s.push('\n');
         }
-        s.push_str(&format!(
-            "Results requested for {} to {}\n",
+        let _ = writeln!(
+            s,
+            "Results requested for {} to {}",
             format_display(&cfg.start),
             format_display(&cfg.end)
-        ));
+        );
         let c = &summary.counts;
         if c.digests.total() + c.backfill_digests.total() == 0 {
             s.push_str("No digests found\n");
         } else {
             match (summary.found_start, summary.found_end) {
-                (Some(fs), Some(fe)) => s.push_str(&format!(
-                    "Results found for {} to {}:\n",
-                    format_display(&fs),
-                    format_display(&fe)
-                )),
+                (Some(fs), Some(fe)) => {
+                    let _ = writeln!(
+                        s,
+                        "Results found for {} to {}:",
+                        format_display(&fs),
+                        format_display(&fe)
+                    );
+                }
                 _ => s.push_str("No valid digests found in range\n"),
             }
             s.push_str(&Self::ratios(c));
@@ -560,14 +563,15 @@ fn ratio(t: &Tally, name: &str) -> String {
     }
     let mut s = format!("\n{}/{total} {name} files valid", t.valid);
     if t.invalid > 0 {
-        s.push_str(&format!(", {}/{total} {name} files INVALID", t.invalid));
+        let _ = write!(s, ", {}/{total} {name} files INVALID", t.invalid);
     }
     if t.error > 0 {
-        s.push_str(&format!(", {}/{total} {name} files ERROR", t.error));
+        let _ = write!(s, ", {}/{total} {name} files ERROR", t.error);
     }
     s
 }
 
+#[allow(clippy::too_many_lines)] // one linear pass: banner, regions, totals
 async fn execute<S, K>(args: &VerifyArgs, plan: &Plan, source: Arc<S>, keys: &K) -> u8
 where
     S: ObjectSource + 'static,

@@ -1,4 +1,4 @@
-//! Public key providers: the CloudTrail ListPublicKeys API, or a saved key file.
+//! Public key providers: the `CloudTrail` `ListPublicKeys` API, or a saved key file.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,8 +14,8 @@ use super::{FetchError, FetchErrorKind, KeyProvider};
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
 
-/// Builds a CloudTrail client for a region; `endpoint` overrides the endpoint (the
-/// reference's `--endpoint-url` applies to CloudTrail only).
+/// Builds a `CloudTrail` client for a region; `endpoint` overrides the endpoint (the
+/// reference's `--endpoint-url` applies to `CloudTrail` only).
 #[must_use]
 pub fn cloudtrail_client(
     base: &aws_config::SdkConfig,

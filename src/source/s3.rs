@@ -1,7 +1,7 @@
-//! Amazon S3 as an [`ObjectSource`], read-only: ListObjectsV2, GetObject, HeadBucket.
+//! Amazon S3 as an [`ObjectSource`], read-only: `ListObjectsV2`, `GetObject`, `HeadBucket`.
 //!
-//! One client per bucket region (found with HeadBucket's `x-amz-bucket-region`, which also
-//! answers cross-account, unlike GetBucketLocation). Every request holds a permit of a shared
+//! One client per bucket region (found with `HeadBucket`'s `x-amz-bucket-region`, which also
+//! answers cross-account, unlike `GetBucketLocation`). Every request holds a permit of a shared
 //! semaphore, so the whole run has a bounded number of requests in flight. The SDK retries
 //! throttling and server errors with backoff; a body cut short is retried here.
 
@@ -140,7 +140,7 @@ impl S3Source {
             .clone()
     }
 
-    /// The client for a bucket's region (HeadBucket once per bucket).
+    /// The client for a bucket's region (`HeadBucket` once per bucket).
     async fn client_for(&self, bucket: &str) -> Client {
         let mut regions = self.bucket_regions.lock().await;
         if let Some(r) = regions.get(bucket) {
@@ -199,13 +199,13 @@ impl S3Source {
             )
         })?;
         let body = body.into_bytes().to_vec();
-        if let Some(n) = announced {
-            if body.len() as u64 != n {
-                return Err(FetchError::new(
-                    FetchErrorKind::Truncated,
-                    format!("got {} of {n} bytes", body.len()),
-                ));
-            }
+        if let Some(n) = announced
+            && body.len() as u64 != n
+        {
+            return Err(FetchError::new(
+                FetchErrorKind::Truncated,
+                format!("got {} of {n} bytes", body.len()),
+            ));
         }
         Ok(FetchedObject { body, metadata })
     }

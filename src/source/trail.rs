@@ -1,8 +1,8 @@
-//! Trail and organization lookups (CloudTrail GetTrail/DescribeTrails, Organizations
-//! DescribeOrganization).
+//! Trail and organization lookups (`CloudTrail` GetTrail/DescribeTrails, Organizations
+//! `DescribeOrganization`).
 //!
 //! Unlike the reference, the trail is looked up by ARN in the ARN's own region (so
-//! single-region trails of other regions are found), falling back to DescribeTrails there.
+//! single-region trails of other regions are found), falling back to `DescribeTrails` there.
 
 use aws_sdk_cloudtrail::error::ProvideErrorMetadata;
 
@@ -37,7 +37,7 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
 /// Looks the trail up by ARN in its home region. `Ok(None)`: no such trail.
 ///
 /// # Errors
-/// [`FetchError`] when CloudTrail cannot be asked (credentials, denied, network).
+/// [`FetchError`] when `CloudTrail` cannot be asked (credentials, denied, network).
 pub async fn fetch_trail(
     base: &aws_config::SdkConfig,
     endpoint: Option<&str>,
