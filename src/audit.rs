@@ -18,7 +18,7 @@ use crate::chain::log::{LogVerdict, verify_log};
 use crate::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use crate::limits::Limits;
 use crate::source::{FetchError, FetchErrorKind, KeyProvider, ObjectSource};
-use crate::time::{UtcTime, format_key};
+use crate::time::{RecordTime, UtcTime, format_key};
 
 /// What a verification run covers.
 #[derive(Debug, Clone)]
@@ -64,9 +64,9 @@ pub enum DigestStatus {
     /// Signature verified.
     Valid {
         /// `digestStartTime`.
-        start: UtcTime,
+        start: RecordTime,
         /// `digestEndTime`.
-        end: UtcTime,
+        end: RecordTime,
     },
     /// INVALID with a reason.
     Invalid(DigestFailure),
@@ -406,12 +406,20 @@ fn pending_items<S: ObjectSource + 'static>(
                 },
             })];
             for log in d.logs {
-                out.push(Box::pin(check_log(
-                    Arc::clone(source),
-                    log.location,
-                    log.expected,
-                    max_log,
-                )));
+                if log.fetchable {
+                    out.push(Box::pin(check_log(
+                        Arc::clone(source),
+                        log.location,
+                        log.expected,
+                        max_log,
+                    )));
+                } else {
+                    // The reference's request cannot even be built: `invalid format`.
+                    out.push(ready(Item::Log {
+                        location: log.location,
+                        status: LogStatus::Verdict(LogVerdict::InvalidFormat),
+                    }));
+                }
             }
             out
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::audit::{DigestStatus, Item, LogStatus};
 use crate::chain::layout::ChainKind;
-use crate::time::{UtcTime, format_rfc3339};
+use crate::time::{RecordTime, UtcTime, format_rfc3339};
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: &str = "trailproof.verify/1";
@@ -77,9 +77,9 @@ pub struct RegionSummary {
     /// Counts.
     pub counts: Counts,
     /// Earliest max(digest start, requested start) over valid digests.
-    pub found_start: Option<UtcTime>,
+    pub found_start: Option<RecordTime>,
     /// Latest min(digest end, requested end) over valid digests.
-    pub found_end: Option<UtcTime>,
+    pub found_end: Option<RecordTime>,
 }
 
 impl RegionSummary {
@@ -94,10 +94,26 @@ impl RegionSummary {
                 match status {
                     DigestStatus::Valid { start, end } => {
                         tally.valid += 1;
-                        let s = (*start).max(requested.0);
-                        let e = (*end).min(requested.1);
-                        self.found_start = Some(self.found_start.map_or(s, |f| f.min(s)));
-                        self.found_end = Some(self.found_end.map_or(e, |f| f.max(e)));
+                        // Python's max/min keep the first argument on ties and compare
+                        // instants; the reference prints the winner's own clock digits.
+                        let req_start = RecordTime::utc(requested.0);
+                        let req_end = RecordTime::utc(requested.1);
+                        let s = if req_start.instant > start.instant {
+                            req_start
+                        } else {
+                            *start
+                        };
+                        let e = if req_end.instant < end.instant {
+                            req_end
+                        } else {
+                            *end
+                        };
+                        if self.found_start.is_none_or(|f| s.instant < f.instant) {
+                            self.found_start = Some(s);
+                        }
+                        if self.found_end.is_none_or(|f| e.instant > f.instant) {
+                            self.found_end = Some(e);
+                        }
                     }
                     DigestStatus::Invalid(_) | DigestStatus::Missing => tally.invalid += 1,
                     DigestStatus::Error(_) => tally.error += 1,
@@ -175,7 +191,7 @@ impl Event {
                         "valid",
                         "valid",
                         "valid".to_owned(),
-                        Some((format_rfc3339(start), format_rfc3339(end))),
+                        Some((format_rfc3339(&start.instant), format_rfc3339(&end.instant))),
                     ),
                     DigestStatus::Invalid(f) => ("invalid", f.code(), f.message(), None),
                     DigestStatus::Missing => ("invalid", "not_found", "not found".to_owned(), None),

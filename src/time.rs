@@ -196,6 +196,47 @@ fn lookup(names: &[&str], word: &[u8]) -> Option<u32> {
 }
 
 fn parse(input: &str) -> Option<UtcTime> {
+    parse_parts(input).map(|(instant, _)| instant)
+}
+
+/// A timestamp from trail data as the reference handles it: the real instant, and the clock
+/// digits as written, read as UTC (Python's `replace(tzinfo=utc)`, which relabels an offset
+/// instead of converting it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordTime {
+    /// The instant.
+    pub instant: UtcTime,
+    /// The written clock digits, labelled UTC.
+    pub clock: UtcTime,
+}
+
+impl RecordTime {
+    /// A UTC time (instant and clock agree).
+    #[must_use]
+    pub fn utc(t: UtcTime) -> Self {
+        Self {
+            instant: t,
+            clock: t,
+        }
+    }
+}
+
+/// Parses a trail timestamp keeping both its instant and its written clock digits.
+///
+/// # Errors
+/// Same as [`parse_user_time`].
+pub fn parse_record_clock(s: &str) -> Result<RecordTime, TimeParseError> {
+    parse_parts(s)
+        .map(|(instant, naive)| RecordTime {
+            instant,
+            clock: naive.and_utc(),
+        })
+        .ok_or_else(|| TimeParseError {
+            input: s.to_owned(),
+        })
+}
+
+fn parse_parts(input: &str) -> Option<(UtcTime, chrono::NaiveDateTime)> {
     let mut c = Cursor {
         s: input.trim().as_bytes(),
         pos: 0,
@@ -224,7 +265,7 @@ fn parse(input: &str) -> Option<UtcTime> {
     let local = FixedOffset::east_opt(offset)?
         .from_local_datetime(&naive)
         .single()?;
-    Some(local.with_timezone(&Utc))
+    Some((local.with_timezone(&Utc), naive))
 }
 
 /// `YYYYMMDD`, `YYYY-MM-DD` (or `/`, `.`), or US `MM/DD/YYYY` (or `-`, `.`).

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::keys::{KeySet, load_key};
 use super::layout::ChainKind;
 use crate::hash::sha256_hex;
-use crate::time::{UtcTime, format_display, parse_record_time};
+use crate::time::{RecordTime, UtcTime, format_display, parse_record_clock, parse_record_time};
 
 /// An S3 object as fetched: body bytes and user metadata (names lower-case, without the
 /// `x-amz-meta-` prefix).
@@ -123,10 +123,13 @@ pub enum ExpectedHash {
 /// A log file a digest vouches for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRef {
-    /// Where the log is.
+    /// Where the log is (Python's `str()` of the JSON values, as the reference prints them).
     pub location: Location,
     /// Its expected SHA-256 over the decompressed bytes.
     pub expected: ExpectedHash,
+    /// False when the bucket or key cannot name an S3 object (not a string, empty, an
+    /// invalid bucket name): the reference's request fails and it reports `invalid format`.
+    pub fetchable: bool,
 }
 
 /// A digest whose signature verified.
@@ -137,9 +140,9 @@ pub struct CheckedDigest {
     /// Location (as stated in, and checked against, the JSON).
     pub location: Location,
     /// `digestStartTime`.
-    pub start: UtcTime,
+    pub start: RecordTime,
     /// `digestEndTime`.
-    pub end: UtcTime,
+    pub end: RecordTime,
     /// `previousDigestS3Bucket`/`previousDigestS3Object` when both are strings.
     pub previous: Option<Location>,
     /// The log files listed, in order.
@@ -209,9 +212,9 @@ fn inflate_digest(body: &[u8], limit: u64) -> Option<Vec<u8>> {
 }
 
 /// Parses a date field the way the reference's `parse_date` fails on it.
-fn parse_time_field(v: &Value) -> Result<UtcTime, DigestFailure> {
+fn parse_time_field(v: &Value) -> Result<RecordTime, DigestFailure> {
     match v {
-        Value::String(s) => parse_record_time(s).map_err(|e| DigestFailure::Other(e.to_string())),
+        Value::String(s) => parse_record_clock(s).map_err(|e| DigestFailure::Other(e.to_string())),
         other => Err(DigestFailure::Other(format!(
             "Parser must be a string or character stream, not {}",
             py_type(other)
@@ -241,7 +244,10 @@ pub fn parse_digest(
 ) -> Result<ParsedDigest, DigestFailure> {
     let inflated = inflate_digest(&obj.body, max_inflated).ok_or(DigestFailure::InvalidFormat)?;
     let text = std::str::from_utf8(&inflated).map_err(|_| DigestFailure::InvalidFormat)?;
-    let json: Value = serde_json::from_str(text).map_err(|_| DigestFailure::InvalidFormat)?;
+    let json = super::pyjson::parse(text).map_err(|e| match e {
+        super::pyjson::PyJsonError::Invalid => DigestFailure::InvalidFormat,
+        super::pyjson::PyJsonError::TooDeep(m) => DigestFailure::Other(m.to_owned()),
+    })?;
     let (Some(signature), Some(_algorithm)) = (
         obj.metadata.get("signature"),
         obj.metadata.get("signature-algorithm"),
@@ -382,18 +388,25 @@ impl ParsedDigest {
                 _ => "Non-hexadecimal digit found".to_owned(),
             })
         })?;
-        let hashed = crate::hash::sha256_bytes(self.string_to_sign().as_bytes());
-        key.verify(Pkcs1v15Sign::new::<sha2::Sha256>(), &hashed, &signature)
-            .map_err(|_| DigestFailure::SignatureFailed)?;
+        if !verify_pkcs1v15(&key, self.string_to_sign().as_bytes(), &signature) {
+            return Err(DigestFailure::SignatureFailed);
+        }
         let end = parse_time_field(self.json.get("digestEndTime").unwrap_or(&Value::Null))?;
         let start = parse_time_field(self.json.get("digestStartTime").unwrap_or(&Value::Null))?;
         let logs = parse_logs(self.json.get("logFiles"))?;
+        // A null (or absent) bucket or key starts a chain. A link that names no usable
+        // object (a bucket that is not a bucket name, a key that is not a string) cannot be
+        // followed: the reference fails on it with botocore's parameter errors or crashes; we
+        // call the digest malformed.
         let previous = match (
             self.json.get("previousDigestS3Bucket"),
             self.json.get("previousDigestS3Object"),
         ) {
-            (Some(Value::String(b)), Some(Value::String(k))) => Some(Location::new(b, k)),
-            _ => None,
+            (None | Some(Value::Null), _) | (_, None | Some(Value::Null)) => None,
+            (Some(Value::String(b)), Some(Value::String(k))) if valid_bucket_name(b) => {
+                Some(Location::new(b, k))
+            }
+            _ => return Err(DigestFailure::InvalidFormat),
         };
         Ok(CheckedDigest {
             kind: self.kind,
@@ -407,30 +420,76 @@ impl ParsedDigest {
     }
 }
 
-/// `logFiles`: null or empty means no logs; absent or malformed entries are an invalid
-/// format (the reference crashes on an absent list).
+/// RSASSA-PKCS1-v1_5 verification accepting the hash the signature's `DigestInfo` names,
+/// like the reference's python-rsa (`rsa.verify`): MD5, SHA-1, SHA-224, SHA-256, SHA-384 or
+/// SHA-512. `CloudTrail` signs with SHA-256, which is tried first.
+fn verify_pkcs1v15(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+    use sha2::Digest as _;
+    let try_with =
+        |scheme: Pkcs1v15Sign, hashed: &[u8]| key.verify(scheme, hashed, signature).is_ok();
+    try_with(
+        Pkcs1v15Sign::new::<sha2::Sha256>(),
+        &sha2::Sha256::digest(message),
+    ) || try_with(
+        Pkcs1v15Sign::new::<sha2::Sha512>(),
+        &sha2::Sha512::digest(message),
+    ) || try_with(
+        Pkcs1v15Sign::new::<sha2::Sha384>(),
+        &sha2::Sha384::digest(message),
+    ) || try_with(
+        Pkcs1v15Sign::new::<sha2::Sha224>(),
+        &sha2::Sha224::digest(message),
+    ) || try_with(
+        Pkcs1v15Sign::new::<sha1::Sha1>(),
+        &sha1::Sha1::digest(message),
+    ) || try_with(Pkcs1v15Sign::new::<md5::Md5>(), &md5::Md5::digest(message))
+}
+
+/// Python truthiness of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Whether botocore would accept this as a bucket name (`^[a-zA-Z0-9.\-_]{1,255}$`).
+fn valid_bucket_name(s: &str) -> bool {
+    (1..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// `logFiles`: any falsy value means no logs (the reference's `if not digest['logFiles']`);
+/// an absent or non-list value, or an entry without a bucket and key, is an invalid format
+/// (the reference crashes on those).
 fn parse_logs(v: Option<&Value>) -> Result<Vec<LogRef>, DigestFailure> {
     let items = match v {
-        Some(Value::Null) => return Ok(Vec::new()),
+        Some(v) if !truthy(v) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         _ => return Err(DigestFailure::InvalidFormat),
     };
     items
         .iter()
         .map(|item| {
-            let bucket = item.get("s3Bucket").and_then(Value::as_str);
-            let key = item.get("s3Object").and_then(Value::as_str);
-            let (Some(bucket), Some(key)) = (bucket, key) else {
+            let (Some(bucket), Some(key)) = (item.get("s3Bucket"), item.get("s3Object")) else {
                 return Err(DigestFailure::InvalidFormat);
             };
+            let fetchable = bucket.as_str().is_some_and(valid_bucket_name)
+                && key.as_str().is_some_and(|k| !k.is_empty());
             let expected = match item.get("hashValue") {
                 Some(Value::String(h)) => ExpectedHash::Hex(h.clone()),
                 Some(_) => ExpectedHash::NotAString,
                 None => ExpectedHash::Missing,
             };
             Ok(LogRef {
-                location: Location::new(bucket, key),
+                location: Location::new(py_str(bucket), py_str(key)),
                 expected,
+                fetchable,
             })
         })
         .collect()

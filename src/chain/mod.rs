@@ -4,10 +4,12 @@
 //! - [`digest`]: one digest from bytes + metadata to a checked digest or a failure.
 //! - [`keys`]: public key records, fingerprints, key loading.
 //! - [`log`]: one log file's hash check.
+//! - [`pyjson`]: JSON with Python's `json.loads` semantics.
 //! - [`walk`]: the traversal of a chain, newest to oldest.
 
 pub mod digest;
 pub mod keys;
 pub mod layout;
 pub mod log;
+pub mod pyjson;
 pub mod walk;

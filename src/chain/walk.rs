@@ -317,8 +317,8 @@ impl ChainWalker {
                 self.find_next(inp, Some(ev), false);
             }
             Ok(digest) => {
-                self.last_start = Some(digest.start);
-                let end = digest.end;
+                self.last_start = Some(digest.start.clock);
+                let end = digest.end.clock;
                 let previous = digest.previous.clone();
                 self.queue.push_back(ChainEvent::Valid(digest));
                 match previous {

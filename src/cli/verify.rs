@@ -542,8 +542,8 @@ impl TextOut {
                     let _ = writeln!(
                         s,
                         "Results found for {} to {}:",
-                        format_display(&fs),
-                        format_display(&fe)
+                        format_display(&fs.clock),
+                        format_display(&fe.clock)
                     );
                 }
                 _ => s.push_str("No valid digests found in range\n"),
@@ -703,8 +703,8 @@ fn region_report(
         coverage: Coverage {
             requested_start: format_rfc3339(&cfg.start),
             requested_end: format_rfc3339(&cfg.end),
-            found_start: summary.found_start.as_ref().map(format_rfc3339),
-            found_end: summary.found_end.as_ref().map(format_rfc3339),
+            found_start: summary.found_start.map(|t| format_rfc3339(&t.instant)),
+            found_end: summary.found_end.map(|t| format_rfc3339(&t.instant)),
         },
         counts: summary.counts,
         events,

@@ -451,6 +451,870 @@ pub fn scenario(name: &str, org: &str) -> Case {
             c.expect_stdout = vec!["12/12 log files valid".into()];
             c
         }
+        other => extra_scenario(other, org),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Edge scenarios compared against the reference (added by the conformance sweep).
+// ---------------------------------------------------------------------------
+
+/// Python's `f"{v}"` of a JSON-decoded value (what the reference puts in the string to
+/// sign), for the scalar cases used here.
+fn py_fmt(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Re-signs a digest whose JSON was edited by `edit` and whose serialised text is then
+/// rewritten by `text` (for JSON serde cannot produce: NaN, lone surrogates…). The string
+/// to sign is built the way the reference builds it (Python formatting of the fields).
+fn resign_text(
+    world: &mut World,
+    loc: &Location,
+    key: &TestKey,
+    edit: impl FnOnce(&mut Value),
+    text: impl FnOnce(String) -> Vec<u8>,
+) {
+    let mut json = world.digest_json(loc).expect("digest json");
+    edit(&mut json);
+    let bytes = text(serde_json::to_string(&json).expect("json"));
+    let prev = match json.get("previousDigestSignature") {
+        Some(Value::Null) | None => "null".to_owned(),
+        Some(v) => py_fmt(v),
+    };
+    let to_sign = format!(
+        "{}\n{}/{}\n{}\n{}",
+        py_fmt(&json["digestEndTime"]),
+        py_fmt(&json["digestS3Bucket"]),
+        py_fmt(&json["digestS3Object"]),
+        trailproof::hash::sha256_hex(&bytes),
+        prev
+    );
+    let sig = key.sign_hex(to_sign.as_bytes()).expect("sign");
+    let obj = body_mut(world, loc);
+    obj.body = gzip(&bytes);
+    obj.metadata.insert("signature".into(), sig);
+}
+
+fn resign_plain(world: &mut World, loc: &Location, edit: impl FnOnce(&mut Value)) {
+    world.resign(loc, &keys()[0], edit).expect("resign");
+}
+
+/// A base world in its own region (key registry of the test server is per region and
+/// append-only, so scenarios depending on key validity each get a fresh region).
+fn base_in(name: &str, region: &str, f: impl FnOnce(&mut TrailSpec)) -> (TrailSpec, World) {
+    let (mut spec, _) = base(name, None);
+    region.clone_into(&mut spec.home_region);
+    spec.regions = vec![region.to_owned()];
+    f(&mut spec);
+    let world = World::build(&spec, keys()).expect("world");
+    (spec, world)
+}
+
+fn with_spec(name: &str, f: impl FnOnce(&mut TrailSpec)) -> (TrailSpec, World) {
+    let (mut spec, _) = base(name, None);
+    f(&mut spec);
+    let world = World::build(&spec, keys()).expect("world");
+    (spec, world)
+}
+
+fn gzip_header_fields(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::GzBuilder::new()
+        .mtime(0)
+        .filename("events.json")
+        .comment("delivered by a tool that names its members")
+        .write(Vec::new(), flate2::Compression::new(6));
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+#[allow(clippy::too_many_lines, clippy::cognitive_complexity)]
+fn extra_scenario(name: &str, org: &str) -> Case {
+    let _ = org;
+    let region = "us-east-1";
+    let k1 = &keys()[0];
+    match name {
+        // --- digest JSON of the wrong shape -------------------------------------------
+        "digest_json_list"
+        | "digest_json_string"
+        | "digest_json_number"
+        | "digest_json_null"
+        | "digest_json_empty_object" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[4].clone();
+            let body: &[u8] = match name {
+                "digest_json_list" => b"[1, 2, 3]",
+                "digest_json_string" => b"\"a digest\"",
+                "digest_json_number" => b"42",
+                "digest_json_null" => b"null",
+                _ => b"{}",
+            };
+            body_mut(&mut world, &d).body = gzip(body);
+            let mut c = case(name, spec, world);
+            c.expect_code = 1;
+            c
+        }
+        "fingerprint_number" | "fingerprint_null" | "fingerprint_list" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[4].clone();
+            let v = match name {
+                "fingerprint_number" => json!(12345),
+                "fingerprint_null" => Value::Null,
+                _ => json!(["a", "b"]),
+            };
+            resign_plain(&mut world, &d, |j| j["digestPublicKeyFingerprint"] = v);
+            let mut c = case(name, spec, world);
+            c.expect_code = 1;
+            c
+        }
+        // --- signature metadata ------------------------------------------------------
+        "signature_odd_length"
+        | "signature_non_hex"
+        | "signature_uppercase_hex"
+        | "signature_leading_zero_byte"
+        | "signature_exceeds_modulus"
+        | "signature_empty"
+        | "signature_algorithm_missing"
+        | "signature_algorithm_bogus" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[4].clone();
+            let meta = &mut body_mut(&mut world, &d).metadata;
+            let sig = meta["signature"].clone();
+            let mut code = 1;
+            match name {
+                "signature_odd_length" => {
+                    meta.insert("signature".into(), sig[..sig.len() - 1].to_owned());
+                }
+                "signature_non_hex" => {
+                    meta.insert("signature".into(), format!("zz{}", &sig[2..]));
+                }
+                "signature_uppercase_hex" => {
+                    meta.insert("signature".into(), sig.to_uppercase());
+                    code = 0;
+                }
+                "signature_leading_zero_byte" => {
+                    meta.insert("signature".into(), format!("00{sig}"));
+                }
+                "signature_exceeds_modulus" => {
+                    meta.insert("signature".into(), "ff".repeat(256));
+                }
+                "signature_empty" => {
+                    meta.insert("signature".into(), String::new());
+                }
+                "signature_algorithm_missing" => {
+                    meta.remove("signature-algorithm");
+                }
+                _ => {
+                    meta.insert("signature-algorithm".into(), "MD5withRSA".into());
+                    code = 0;
+                }
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "digest_signed_sha512" => {
+            // python-rsa (reference v1) accepts whatever hash the DigestInfo names.
+            use sha2::Digest as _;
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[4].clone();
+            let json = world.digest_json(&d).expect("json");
+            let bytes = trailproof::fixture::gunzip(&world.objects[&d].body);
+            let to_sign = format!(
+                "{}\n{}/{}\n{}\n{}",
+                py_fmt(&json["digestEndTime"]),
+                py_fmt(&json["digestS3Bucket"]),
+                py_fmt(&json["digestS3Object"]),
+                trailproof::hash::sha256_hex(&bytes),
+                match &json["previousDigestSignature"] {
+                    Value::Null => "null".to_owned(),
+                    v => py_fmt(v),
+                }
+            );
+            let sig = k1
+                .private
+                .sign(
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                    &sha2::Sha512::digest(to_sign.as_bytes()),
+                )
+                .expect("sign");
+            body_mut(&mut world, &d)
+                .metadata
+                .insert("signature".into(), hex::encode(sig));
+            case(name, spec, world)
+        }
+        // --- backfill ----------------------------------------------------------------
+        "backfill_no_generation_timestamp"
+        | "backfill_bad_generation_timestamp"
+        | "backfill_bad_generation_timestamp_after_cached_key" => {
+            let (spec, mut world) = with_spec(name, |s| s.backfill_hours = vec![1, 3]);
+            let bf = world.digests(&spec, region, true);
+            let (target, code) = match name {
+                "backfill_bad_generation_timestamp_after_cached_key" => (&bf[0], 0),
+                _ => (&bf[1], 1),
+            };
+            let meta = &mut body_mut(&mut world, target).metadata;
+            if name == "backfill_no_generation_timestamp" {
+                meta.remove("backfill-generation-timestamp");
+            } else {
+                meta.insert("backfill-generation-timestamp".into(), "garbage".into());
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "backfill_key_from_standard_window_only" => {
+            let r = "eu-central-1";
+            let (spec, mut world) = base_in(name, r, |s| s.backfill_hours = vec![1, 3]);
+            let k2 = &keys()[1];
+            for d in world.digests(&spec, r, true) {
+                world
+                    .resign(&d, k2, |j| {
+                        j["digestPublicKeyFingerprint"] = json!(k2.fingerprint);
+                    })
+                    .expect("resign");
+            }
+            let mut c = case(name, spec, world);
+            c.served_keys
+                .get_mut(r)
+                .expect("region")
+                .push(k2.record(t("2026-03-01T06:00:00Z"), t("2026-03-01T07:00:00Z")));
+            c.args = vec!["--region".into(), r.into()];
+            c.expect_code = 1;
+            c
+        }
+        "backfill_key_cached_across_backfills" => {
+            let r = "eu-north-1";
+            let (spec, mut world) = base_in(name, r, |s| s.backfill_hours = vec![1, 3]);
+            let (k2, k3) = (&keys()[1], &keys()[2]);
+            let bf = world.digests(&spec, r, true);
+            world
+                .resign(&bf[1], k2, |j| {
+                    j["digestPublicKeyFingerprint"] = json!(k2.fingerprint);
+                })
+                .expect("resign");
+            world
+                .resign(&bf[0], k3, |j| {
+                    j["digestPublicKeyFingerprint"] = json!(k3.fingerprint);
+                })
+                .expect("resign");
+            let mut c = case(name, spec, world);
+            let recs = c.served_keys.get_mut(r).expect("region");
+            recs.push(k2.record(t("2026-03-01T04:00:00Z"), t("2026-03-01T05:00:00Z")));
+            recs.push(k3.record(t("2026-03-01T05:00:00Z"), t("2026-03-01T05:10:00Z")));
+            c.args = vec!["--region".into(), r.into()];
+            c
+        }
+        "backfill_no_keys_at_generation" => {
+            let r = "ca-central-1";
+            let (spec, world) = base_in(name, r, |s| s.backfill_hours = vec![1, 3]);
+            let mut c = case(name, spec, world);
+            c.served_keys.insert(
+                r.into(),
+                vec![k1.record(t("2026-02-01T00:00:00Z"), t("2026-03-01T01:00:00Z"))],
+            );
+            c.args = vec!["--region".into(), r.into()];
+            c.expect_code = 1;
+            c
+        }
+        // --- key validity around the standard window [start, end + 2h] ----------------
+        "key_outside_window"
+        | "key_valid_only_after_end_within_2h"
+        | "key_valid_just_after_fetch_window" => {
+            let (r, from, to, code) = match name {
+                "key_outside_window" => (
+                    "sa-east-1",
+                    "2026-02-01T00:00:00Z",
+                    "2026-02-02T00:00:00Z",
+                    1,
+                ),
+                "key_valid_only_after_end_within_2h" => (
+                    "ap-northeast-1",
+                    "2026-03-01T08:00:00Z",
+                    "2026-03-01T08:40:00Z",
+                    0,
+                ),
+                _ => (
+                    "eu-west-3",
+                    "2026-03-01T08:40:01Z",
+                    "2026-03-01T09:00:00Z",
+                    1,
+                ),
+            };
+            let (spec, mut world) = base_in(name, r, |_| {});
+            let k2 = &keys()[1];
+            let d = world.digests(&spec, r, false)[5].clone();
+            world
+                .resign(&d, k2, |j| {
+                    j["digestPublicKeyFingerprint"] = json!(k2.fingerprint);
+                })
+                .expect("resign");
+            let mut c = case(name, spec, world);
+            c.served_keys
+                .get_mut(r)
+                .expect("region")
+                .push(k2.record(t(from), t(to)));
+            c.args = vec!["--region".into(), r.into()];
+            c.expect_code = code;
+            c
+        }
+        "key_garbage_der" => {
+            let (spec, mut world) = base(name, None);
+            let der = b"this is not a DER public key".to_vec();
+            let fp = fingerprint_of(&der);
+            let d = world.digests(&spec, region, false)[4].clone();
+            resign_plain(&mut world, &d, |j| {
+                j["digestPublicKeyFingerprint"] = json!(fp);
+            });
+            let mut c = case(name, spec, world);
+            for recs in c.served_keys.values_mut() {
+                recs.push(PublicKeyRecord {
+                    fingerprint: fp.clone(),
+                    der: der.clone(),
+                    valid_from: Some(t("2026-02-01T00:00:00Z")),
+                    valid_to: Some(t("2027-01-01T00:00:00Z")),
+                });
+            }
+            c.expect_code = 1;
+            c
+        }
+        // --- the digest listing ------------------------------------------------------
+        "junk_keys_in_digest_folder" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[2].clone();
+            let folder = d.key.rsplit_once('/').expect("folder").0.to_owned();
+            for junk in [
+                format!("{folder}/README.txt"),
+                format!("{folder}/notes/2026.json.gz"),
+                d.key.replace(".json.gz", ".json"),
+                d.key.replace("_CloudTrail-Digest_", "_CloudTrail_"),
+                format!(
+                    "{}/CloudTrail-Digest/us-east-1/x/y/z/{}",
+                    folder.split("/CloudTrail-Digest/").next().expect("base"),
+                    d.key.rsplit('/').next().expect("name")
+                ),
+            ] {
+                world.objects.insert(
+                    Location::new(&d.bucket, junk),
+                    FetchedObject {
+                        body: b"junk".to_vec(),
+                        metadata: BTreeMap::new(),
+                    },
+                );
+            }
+            case(name, spec, world)
+        }
+        "junk_digest_name_stops_listing" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[1].clone();
+            let junk = d.key.replace("Z.json.gz", "Z_x.json.gz");
+            world.objects.insert(
+                Location::new(&d.bucket, junk),
+                FetchedObject {
+                    body: b"junk".to_vec(),
+                    metadata: BTreeMap::new(),
+                },
+            );
+            case(name, spec, world)
+        }
+        "other_trail_shared_prefix" | "other_trail_name_extends_ours" => {
+            let (mut spec, _) = base(name, None);
+            spec.trail_name = if name == "other_trail_shared_prefix" {
+                "tp-shared".into()
+            } else {
+                "tp-shadow".into()
+            };
+            let mut world = World::build(&spec, keys()).expect("world");
+            let mut other = spec.clone();
+            other.trail_name = if name == "other_trail_shared_prefix" {
+                "tp-shared-archive".into()
+            } else {
+                "tp-shadow_us-east-1_evil".into()
+            };
+            other.seed = 99;
+            other.hours = 8;
+            let ow = World::build(&other, keys()).expect("world");
+            world.objects.extend(ow.objects);
+            case(name, spec, world)
+        }
+        "other_region_digest_in_folder" => {
+            let (spec, mut world) = with_spec(name, |s| {
+                s.regions = vec!["us-east-1".into(), "us-west-2".into()];
+            });
+            let w = world.digests(&spec, "us-west-2", false)[3].clone();
+            let obj = world.objects[&w].clone();
+            world.objects.insert(
+                Location::new(
+                    &w.bucket,
+                    w.key.replace(
+                        "CloudTrail-Digest/us-west-2/",
+                        "CloudTrail-Digest/us-east-1/",
+                    ),
+                ),
+                obj,
+            );
+            case(name, spec, world)
+        }
+        "digest_in_wrong_date_folder" => {
+            let (spec, mut world) = base(name, None);
+            let chain: Vec<(Location, Location)> = world
+                .digests(&spec, region, false)
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let to = if i == 2 {
+                        Location::new(&l.bucket, l.key.replace("/2026/03/01/", "/2026/03/02/"))
+                    } else {
+                        l.clone()
+                    };
+                    (l, to)
+                })
+                .collect();
+            world.rechain(&chain, k1).expect("rechain");
+            case(name, spec, world)
+        }
+        // --- windows -----------------------------------------------------------------
+        "window_starts_at_digest_end"
+        | "window_starts_inside_digest"
+        | "window_after_newest"
+        | "window_end_before_newest"
+        | "window_end_inside_last_hour"
+        | "start_equals_end"
+        | "start_equals_end_at_digest_end"
+        | "window_start_fractional"
+        | "start_time_date_only"
+        | "start_time_space_separated"
+        | "start_time_plus_zero_offset" => {
+            let (spec, world) = base(name, None);
+            let mut c = case(name, spec, world);
+            let (s, e) = match name {
+                "window_starts_at_digest_end" => ("2026-03-01T03:17:42Z", "2026-03-01T06:40:00Z"),
+                "window_starts_inside_digest" => ("2026-03-01T03:30:00Z", "2026-03-01T06:40:00Z"),
+                "window_after_newest" => ("2026-03-01T07:30:00Z", "2026-03-01T09:00:00Z"),
+                "window_end_before_newest" => ("2026-03-01T00:00:00Z", "2026-03-01T03:00:00Z"),
+                "window_end_inside_last_hour" => ("2026-03-01T00:00:00Z", "2026-03-01T05:30:00Z"),
+                "start_equals_end" => ("2026-03-01T03:30:00Z", "2026-03-01T03:30:00Z"),
+                "start_equals_end_at_digest_end" => {
+                    ("2026-03-01T03:17:42Z", "2026-03-01T03:17:42Z")
+                }
+                "window_start_fractional" => ("2026-03-01T03:17:42.500Z", "2026-03-01T06:40:00Z"),
+                "start_time_date_only" => ("2026-03-01", "2026-03-01T06:40:00Z"),
+                "start_time_space_separated" => ("2026-03-01 00:30:00", "2026-03-01 06:40:00"),
+                _ => ("2026-03-01T00:00:00+00:00", "2026-03-01T06:40:00+00:00"),
+            };
+            c.start = s.into();
+            c.end = e.into();
+            c
+        }
+        // --- quiet (non-verbose) runs -----------------------------------------------
+        "quiet_valid_day" | "quiet_log_modified" | "quiet_digest_deleted" | "quiet_gap" => {
+            let (spec, mut world) = with_spec(name, |s| {
+                if name == "quiet_gap" {
+                    s.stopped_hours = vec![3];
+                }
+            });
+            let mut code = 0;
+            match name {
+                "quiet_log_modified" => {
+                    let log = world.logs(&spec, region)[5].clone();
+                    body_mut(&mut world, &log).body = gzip(b"{\"Records\":[]}");
+                    code = 1;
+                }
+                "quiet_digest_deleted" => {
+                    let d = world.digests(&spec, region, false)[3].clone();
+                    world.objects.remove(&d);
+                    code = 1;
+                }
+                _ => {}
+            }
+            let mut c = case(name, spec, world);
+            c.verbose = false;
+            c.expect_code = code;
+            c
+        }
+        "quiet_several_invalid" | "two_logs_modified" => {
+            let (spec, mut world) = base(name, None);
+            let logs = world.logs(&spec, region);
+            for i in [2, 3, 8] {
+                body_mut(&mut world, &logs[i]).body = gzip(b"{\"Records\":[]}");
+            }
+            let d = world.digests(&spec, region, false)[2].clone();
+            world.objects.remove(&d);
+            let mut c = case(name, spec, world);
+            c.verbose = name == "two_logs_modified";
+            c.expect_code = 1;
+            c
+        }
+        // --- logFiles entries --------------------------------------------------------
+        "log_referenced_twice"
+        | "log_hash_missing"
+        | "log_hash_number"
+        | "log_hash_null"
+        | "log_bucket_number"
+        | "log_object_null"
+        | "logfiles_null"
+        | "logfiles_empty_object"
+        | "logfiles_false"
+        | "logfiles_empty_string" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            let mut code = 1;
+            resign_plain(&mut world, &d, |j| match name {
+                "log_referenced_twice" => {
+                    let first = j["logFiles"][0].clone();
+                    j["logFiles"].as_array_mut().expect("list").push(first);
+                    code = 0;
+                }
+                "log_hash_missing" => {
+                    j["logFiles"][0]
+                        .as_object_mut()
+                        .expect("obj")
+                        .remove("hashValue");
+                }
+                "log_hash_number" => j["logFiles"][0]["hashValue"] = json!(7),
+                "log_hash_null" => j["logFiles"][0]["hashValue"] = Value::Null,
+                "log_bucket_number" => j["logFiles"][0]["s3Bucket"] = json!(5),
+                "log_object_null" => j["logFiles"][0]["s3Object"] = Value::Null,
+                "logfiles_null" => {
+                    j["logFiles"] = Value::Null;
+                    code = 0;
+                }
+                "logfiles_empty_object" => {
+                    j["logFiles"] = json!({});
+                    code = 0;
+                }
+                "logfiles_false" => {
+                    j["logFiles"] = json!(false);
+                    code = 0;
+                }
+                _ => {
+                    j["logFiles"] = json!("");
+                    code = 0;
+                }
+            });
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        // --- chain shapes ------------------------------------------------------------
+        "three_digests_deleted" | "newest_digest_deleted" | "oldest_digest_deleted" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            let gone: &[usize] = match name {
+                "three_digests_deleted" => &[2, 3, 4],
+                "newest_digest_deleted" => &[5],
+                _ => &[0],
+            };
+            for i in gone {
+                world.objects.remove(&ds[*i]);
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = i32::from(name != "newest_digest_deleted");
+            c
+        }
+        "gap_at_window_start_excluded" | "gap_at_window_start_included" | "two_gaps" => {
+            let (spec, world) = with_spec(name, |s| {
+                s.stopped_hours = if name == "two_gaps" {
+                    vec![1, 3]
+                } else {
+                    vec![1]
+                };
+            });
+            let mut c = case(name, spec, world);
+            c.start = match name {
+                "gap_at_window_start_excluded" => "2026-03-01T02:30:00Z".into(),
+                "gap_at_window_start_included" => "2026-03-01T01:00:00Z".into(),
+                _ => c.start,
+            };
+            c
+        }
+        "previous_link_to_unlisted_key"
+        | "previous_key_empty_string"
+        | "previous_bucket_null_only" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            let phantom = d.key.replace("T041742Z", "T024742Z");
+            let mut code = 0;
+            resign_plain(&mut world, &d, |j| match name {
+                "previous_link_to_unlisted_key" => {
+                    j["previousDigestS3Object"] = json!(phantom);
+                    code = 1;
+                }
+                "previous_key_empty_string" => j["previousDigestS3Object"] = json!(""),
+                _ => j["previousDigestS3Bucket"] = Value::Null,
+            });
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "previous_link_other_bucket_missing_key" => {
+            let (spec, mut world) = base(name, None);
+            let other = format!("{}-gone", spec.bucket);
+            let d = world.digests(&spec, region, false)[3].clone();
+            resign_plain(&mut world, &d, |j| {
+                j["previousDigestS3Bucket"] = json!(other);
+            });
+            let mut c = case(name, spec, world);
+            c.extra_buckets = vec![other];
+            c.expect_code = 1;
+            c
+        }
+        // --- digest bytes ------------------------------------------------------------
+        "digest_trailing_member" | "digest_trailing_garbage" | "digest_gzip_trailer_cut" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            let obj = body_mut(&mut world, &d);
+            let mut code = 0;
+            match name {
+                "digest_trailing_member" => obj.body.extend(gzip(b"{\"forged\":true}")),
+                "digest_trailing_garbage" => obj.body.extend(b"garbage after the member"),
+                _ => {
+                    let n = obj.body.len();
+                    obj.body.truncate(n - 8);
+                    code = 1;
+                }
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "digest_non_utf8"
+        | "digest_json_bom"
+        | "digest_json_nan"
+        | "digest_json_lone_surrogate"
+        | "digest_json_deep_nesting"
+        | "digest_json_huge_number"
+        | "digest_json_duplicate_keys" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            let key_str = d.key.clone();
+            let mut code = 0;
+            let text = |s: String| -> Vec<u8> {
+                let rest = &s[1..];
+                match name {
+                    "digest_non_utf8" => {
+                        let mut b = b"{\"note\":\"\xff\xfe\",".to_vec();
+                        b.extend(rest.as_bytes());
+                        b
+                    }
+                    "digest_json_bom" => {
+                        let mut b = b"\xef\xbb\xbf".to_vec();
+                        b.extend(s.as_bytes());
+                        b
+                    }
+                    "digest_json_nan" => {
+                        format!("{{\"note\":NaN,\"other\":-Infinity,{rest}").into_bytes()
+                    }
+                    "digest_json_lone_surrogate" => {
+                        format!("{{\"note\":\"\\ud800\",{rest}").into_bytes()
+                    }
+                    "digest_json_deep_nesting" => {
+                        format!("{{\"note\":{}{},{rest}", "[".repeat(300), "]".repeat(300))
+                            .into_bytes()
+                    }
+                    "digest_json_huge_number" => {
+                        format!("{{\"note\":1e400,\"n\":123456789012345678901234567890,{rest}")
+                            .into_bytes()
+                    }
+                    _ => format!("{{\"digestS3Object\":\"{key_str}.moved\",{rest}").into_bytes(),
+                }
+            };
+            if matches!(name, "digest_non_utf8" | "digest_json_bom") {
+                code = 1;
+            }
+            resign_text(&mut world, &d, k1, |_| {}, text);
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "digest_end_time_number"
+        | "digest_end_time_garbage"
+        | "digest_start_time_garbage"
+        | "digest_start_time_null"
+        | "previous_signature_missing" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            resign_text(
+                &mut world,
+                &d,
+                k1,
+                |j| match name {
+                    "digest_end_time_number" => j["digestEndTime"] = json!(1_772_335_062),
+                    "digest_end_time_garbage" => j["digestEndTime"] = json!("garbage"),
+                    "digest_start_time_garbage" => j["digestStartTime"] = json!("soon"),
+                    "digest_start_time_null" => j["digestStartTime"] = Value::Null,
+                    _ => {
+                        j.as_object_mut()
+                            .expect("obj")
+                            .remove("previousDigestSignature");
+                    }
+                },
+                String::into_bytes,
+            );
+            let mut c = case(name, spec, world);
+            c.expect_code = 1;
+            c
+        }
+        "digest_start_time_offset" | "digest_start_time_offset_stops_walk" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            let (i, v) = if name == "digest_start_time_offset" {
+                (0, "2026-03-01T01:17:42+01:00")
+            } else {
+                (3, "2026-03-01T02:17:42-01:00")
+            };
+            resign_plain(&mut world, &ds[i], |j| j["digestStartTime"] = json!(v));
+            // Keep the chain: re-link the successors to the re-signed digest.
+            let chain: Vec<(Location, Location)> =
+                ds[i..].iter().map(|l| (l.clone(), l.clone())).collect();
+            world.rechain(&chain, k1).expect("rechain");
+            let mut c = case(name, spec, world);
+            if name == "digest_start_time_offset_stops_walk" {
+                c.start = "2026-03-01T03:00:00Z".into();
+            }
+            c
+        }
+        // --- log bytes ---------------------------------------------------------------
+        "log_gzip_name_comment"
+        | "log_empty_object_hash_of_empty"
+        | "log_gzip_of_empty"
+        | "log_gzip_trailer_cut"
+        | "log_gzip_bad_crc"
+        | "log_trailing_zero_bytes" => {
+            let (spec, mut world) = base(name, None);
+            let log = world.logs(&spec, region)[5].clone();
+            let d = world.digests(&spec, region, false)[2].clone();
+            let mut code = 0;
+            let content = trailproof::fixture::gunzip(&world.objects[&log].body);
+            let empty_hash = trailproof::hash::sha256_hex(b"");
+            match name {
+                "log_gzip_name_comment" => {
+                    body_mut(&mut world, &log).body = gzip_header_fields(&content);
+                }
+                "log_empty_object_hash_of_empty" | "log_gzip_of_empty" => {
+                    body_mut(&mut world, &log).body = if name == "log_gzip_of_empty" {
+                        gzip(b"")
+                    } else {
+                        Vec::new()
+                    };
+                    let key = log.key.clone();
+                    resign_plain(&mut world, &d, |j| {
+                        for f in j["logFiles"].as_array_mut().expect("list") {
+                            if f["s3Object"] == json!(key) {
+                                f["hashValue"] = json!(empty_hash);
+                            }
+                        }
+                    });
+                }
+                "log_gzip_trailer_cut" => {
+                    let b = &mut body_mut(&mut world, &log).body;
+                    let n = b.len();
+                    b.truncate(n - 8);
+                }
+                "log_gzip_bad_crc" => {
+                    let b = &mut body_mut(&mut world, &log).body;
+                    let n = b.len();
+                    b[n - 8] ^= 0xff;
+                    code = 1;
+                }
+                _ => {
+                    body_mut(&mut world, &log).body.extend([0u8, 0, 0, 0]);
+                    code = 1;
+                }
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = code;
+            c
+        }
+        "many_hours_130" => {
+            let (spec, world) = with_spec(name, |s| {
+                s.hours = 130;
+                s.logs_per_hour = 1;
+                s.records_per_log = 1;
+            });
+            let mut c = case(name, spec, world);
+            c.end = "2026-03-06T11:00:00Z".into();
+            c.verbose = false;
+            c
+        }
+        "digest_bucket_number"
+        | "previous_bucket_number"
+        | "previous_bucket_empty_string"
+        | "fingerprint_bool"
+        | "fingerprint_uppercase" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            resign_text(
+                &mut world,
+                &d,
+                k1,
+                |j| match name {
+                    "digest_bucket_number" => j["digestS3Bucket"] = json!(5),
+                    "previous_bucket_number" => j["previousDigestS3Bucket"] = json!(5),
+                    "previous_bucket_empty_string" => j["previousDigestS3Bucket"] = json!(""),
+                    "fingerprint_bool" => j["digestPublicKeyFingerprint"] = json!(true),
+                    _ => {
+                        let fp = k1.fingerprint.to_uppercase();
+                        j["digestPublicKeyFingerprint"] = json!(fp);
+                    }
+                },
+                String::into_bytes,
+            );
+            let mut c = case(name, spec, world);
+            c.expect_code = 1;
+            if name.starts_with("previous_bucket_") {
+                c.reference_comparable = false;
+                c.expect_stderr = vec![line("Digest file", &d, "INVALID: invalid format")];
+                c.expect_stdout = vec!["5/6 digest files valid, 1/6 digest files INVALID".into()];
+            }
+            c
+        }
+        "digest_json_big_integer" | "digest_json_nesting_beyond_python_limit" => {
+            let (spec, mut world) = base(name, None);
+            let d = world.digests(&spec, region, false)[3].clone();
+            let deep = name == "digest_json_nesting_beyond_python_limit";
+            resign_text(
+                &mut world,
+                &d,
+                k1,
+                |_| {},
+                |s| {
+                    let rest = &s[1..];
+                    if deep {
+                        format!(
+                            "{{\"note\":{}{},{rest}",
+                            "[".repeat(100_000),
+                            "]".repeat(100_000)
+                        )
+                        .into_bytes()
+                    } else {
+                        format!("{{\"note\":123456789012345678901234567890,{rest}").into_bytes()
+                    }
+                },
+            );
+            let mut c = case(name, spec, world);
+            c.expect_code = i32::from(deep);
+            c
+        }
+        "quiet_backfill" => {
+            let (spec, mut world) = with_spec(name, |s| {
+                s.backfill_hours = vec![1, 3];
+                s.stopped_hours = vec![4];
+            });
+            let bf = world.digests(&spec, region, true)[1].clone();
+            body_mut(&mut world, &bf).metadata.remove("signature");
+            let mut c = case(name, spec, world);
+            c.verbose = false;
+            c.expect_code = 1;
+            c
+        }
         other => panic!("unknown scenario {other}"),
     }
 }
@@ -482,10 +1346,120 @@ pub const COMPARABLE: &[&str] = &[
     "no_valid_digests",
     "bucket_change",
     "other_region",
+    "digest_json_list",
+    "digest_json_string",
+    "digest_json_number",
+    "digest_json_null",
+    "digest_json_empty_object",
+    "fingerprint_number",
+    "fingerprint_null",
+    "fingerprint_list",
+    "signature_odd_length",
+    "signature_non_hex",
+    "signature_uppercase_hex",
+    "signature_leading_zero_byte",
+    "signature_exceeds_modulus",
+    "signature_empty",
+    "signature_algorithm_missing",
+    "signature_algorithm_bogus",
+    "digest_signed_sha512",
+    "backfill_no_generation_timestamp",
+    "backfill_bad_generation_timestamp",
+    "backfill_bad_generation_timestamp_after_cached_key",
+    "backfill_key_from_standard_window_only",
+    "backfill_key_cached_across_backfills",
+    "backfill_no_keys_at_generation",
+    "key_outside_window",
+    "key_valid_only_after_end_within_2h",
+    "key_valid_just_after_fetch_window",
+    "key_garbage_der",
+    "junk_keys_in_digest_folder",
+    "junk_digest_name_stops_listing",
+    "other_trail_shared_prefix",
+    "other_trail_name_extends_ours",
+    "other_region_digest_in_folder",
+    "digest_in_wrong_date_folder",
+    "window_starts_at_digest_end",
+    "window_starts_inside_digest",
+    "window_after_newest",
+    "window_end_before_newest",
+    "window_end_inside_last_hour",
+    "start_equals_end",
+    "start_equals_end_at_digest_end",
+    "window_start_fractional",
+    "start_time_date_only",
+    "start_time_space_separated",
+    "start_time_plus_zero_offset",
+    "quiet_valid_day",
+    "quiet_log_modified",
+    "quiet_digest_deleted",
+    "quiet_gap",
+    "quiet_several_invalid",
+    "two_logs_modified",
+    "log_referenced_twice",
+    "log_hash_missing",
+    "log_hash_number",
+    "log_hash_null",
+    "log_bucket_number",
+    "log_object_null",
+    "logfiles_null",
+    "logfiles_empty_object",
+    "logfiles_false",
+    "logfiles_empty_string",
+    "three_digests_deleted",
+    "newest_digest_deleted",
+    "oldest_digest_deleted",
+    "gap_at_window_start_excluded",
+    "gap_at_window_start_included",
+    "two_gaps",
+    "previous_link_to_unlisted_key",
+    "previous_key_empty_string",
+    "previous_bucket_null_only",
+    "previous_link_other_bucket_missing_key",
+    "digest_trailing_member",
+    "digest_trailing_garbage",
+    "digest_gzip_trailer_cut",
+    "digest_non_utf8",
+    "digest_json_bom",
+    "digest_json_nan",
+    "digest_json_lone_surrogate",
+    "digest_json_deep_nesting",
+    "digest_json_huge_number",
+    "digest_json_duplicate_keys",
+    "digest_end_time_number",
+    "digest_end_time_garbage",
+    "digest_start_time_garbage",
+    "digest_start_time_null",
+    "previous_signature_missing",
+    "digest_start_time_offset",
+    "digest_start_time_offset_stops_walk",
+    "log_gzip_name_comment",
+    "log_empty_object_hash_of_empty",
+    "log_gzip_of_empty",
+    "log_gzip_trailer_cut",
+    "log_gzip_bad_crc",
+    "log_trailing_zero_bytes",
+    "many_hours_130",
+    "digest_bucket_number",
+    "fingerprint_bool",
+    "fingerprint_uppercase",
+    "digest_json_big_integer",
+    "digest_json_nesting_beyond_python_limit",
+    "quiet_backfill",
 ];
 
 /// Scenarios with a deliberate difference.
-pub const DELIBERATE: &[&str] = &["spki_key", "small_key", "uppercase_hash"];
+///
+/// `previous_bucket_*`: a signed digest whose previous link names no usable bucket. The
+/// reference treats the digest as valid and then fails every older digest with botocore's
+/// parameter-validation texts; we report the digest itself as `invalid format`.
+pub const DELIBERATE: &[&str] = &[
+    "spki_key",
+    "small_key",
+    "uppercase_hash",
+    "previous_bucket_number",
+    "previous_bucket_empty_string",
+];
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_trailproof"))
