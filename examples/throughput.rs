@@ -1,4 +1,4 @@
-//! The machine's ceiling for log verification: inflate + SHA-256 of every CloudTrail log file
+//! The machine's ceiling for log verification: inflate + SHA-256 of every `CloudTrail` log file
 //! under a folder, on all cores, with the files already in memory.
 //!
 //! ```text
@@ -34,8 +34,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Inflates one gzip member and hashes it; returns the inflated length.
-fn inflate_hash(body: &[u8], buf: &mut [u8]) -> (u64, [u8; 32]) {
+/// Inflates one gzip member and hashes it; returns the inflated length and the digest.
+fn inflate_hash(body: &[u8], buf: &mut [u8]) -> std::io::Result<(u64, [u8; 32])> {
     let mut hasher = Sha256::new();
     let mut decoder = flate2::bufread::GzDecoder::new(body);
     let mut total = 0u64;
@@ -47,80 +47,108 @@ fn inflate_hash(body: &[u8], buf: &mut [u8]) -> (u64, [u8; 32]) {
                 total += n as u64;
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("inflate failed: {e}"),
+            Err(e) => return Err(e),
         }
     }
-    (total, hasher.finish())
+    Ok((total, hasher.finish()))
 }
 
 /// One round over all files on `threads` threads; returns (elapsed, inflated bytes).
-fn round(files: &[Vec<u8>], threads: usize) -> (Duration, u64) {
+fn round(files: &[Vec<u8>], threads: usize) -> Result<(Duration, u64), String> {
     let next = AtomicUsize::new(0);
     let start = Instant::now();
-    let inflated: u64 = std::thread::scope(|s| {
+    let inflated = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                s.spawn(|| {
+                s.spawn(|| -> std::io::Result<u64> {
                     let mut buf = vec![0u8; 64 * 1024];
                     let mut total = 0u64;
                     let mut sink = 0u8;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(body) = files.get(i) else { break };
-                        let (n, digest) = inflate_hash(body, &mut buf);
+                        let (n, digest) = inflate_hash(body, &mut buf)?;
                         total += n;
                         sink ^= digest[0];
                     }
                     std::hint::black_box(sink);
-                    total
+                    Ok(total)
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("worker panicked"))
-            .sum()
-    });
-    (start.elapsed(), inflated)
+        let mut sum = 0u64;
+        for h in handles {
+            match h.join() {
+                Ok(Ok(n)) => sum += n,
+                Ok(Err(e)) => return Err(format!("inflate failed: {e}")),
+                Err(_) => return Err("a worker thread panicked".to_owned()),
+            }
+        }
+        Ok(sum)
+    })?;
+    Ok((start.elapsed(), inflated))
 }
 
-fn arg(args: &[String], name: &str) -> Option<usize> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().expect("a number"))
+fn arg(args: &[String], name: &str) -> Result<Option<usize>, String> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(None),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("{name} takes a number")),
+    }
 }
 
-fn main() {
+#[allow(clippy::cast_precision_loss)] // byte counts far below 2^52
+fn megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("throughput: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(dir) = args.first().filter(|a| !a.starts_with("--")) else {
-        eprintln!("usage: throughput DIR [--threads N] [--rounds N]");
-        std::process::exit(2);
-    };
-    let threads = arg(&args, "--threads")
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let rounds = arg(&args, "--rounds").unwrap_or(5).max(1);
+    let dir = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .ok_or("usage: throughput DIR [--threads N] [--rounds N]")?;
+    let threads = arg(&args, "--threads")?
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let rounds = arg(&args, "--rounds")?.unwrap_or(5).max(1);
 
     let mut paths = Vec::new();
-    collect(Path::new(dir), &mut paths).expect("cannot read the folder");
+    collect(Path::new(dir), &mut paths).map_err(|e| format!("cannot read {dir}: {e}"))?;
     paths.sort();
-    let files: Vec<Vec<u8>> = paths
+    let files = paths
         .iter()
-        .map(|p| std::fs::read(p).expect("cannot read a log file"))
-        .collect();
+        .map(|p| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display())))
+        .collect::<Result<Vec<Vec<u8>>, String>>()?;
     let compressed: u64 = files.iter().map(|f| f.len() as u64).sum();
     if files.is_empty() {
-        eprintln!("no *.json.gz log files under {dir}");
-        std::process::exit(2);
+        return Err(format!("no *.json.gz log files under {dir}"));
     }
 
     // One untimed warm-up round (page faults, allocator, CPU frequency).
-    let (_, inflated) = round(&files, threads);
-    let mut times: Vec<Duration> = (0..rounds).map(|_| round(&files, threads).0).collect();
+    let (_, inflated) = round(&files, threads)?;
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        times.push(round(&files, threads)?.0);
+    }
     times.sort();
     let median = times[times.len() / 2].as_secs_f64();
+    let (best, worst) = (times[0], times[times.len() - 1]);
 
-    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let mb = megabytes;
     println!(
         "files={} compressed_bytes={compressed} inflated_bytes={inflated} threads={threads} rounds={rounds}",
         files.len()
@@ -129,8 +157,9 @@ fn main() {
         "median round: {median:.4} s  ({:.1} MB/s compressed, {:.1} MB/s inflated; best {:.4} s, worst {:.4} s)",
         mb(compressed) / median,
         mb(inflated) / median,
-        times[0].as_secs_f64(),
-        times[times.len() - 1].as_secs_f64(),
+        best.as_secs_f64(),
+        worst.as_secs_f64(),
     );
     println!("ceiling_seconds={median:.6}");
+    Ok(())
 }
