@@ -232,6 +232,65 @@ impl<S: ObjectSource + 'static> Prefetcher<S> {
     }
 }
 
+/// A log body waiting to be inflated and hashed, and where to send the verdict.
+type HashJob = (
+    Vec<u8>,
+    ExpectedHash,
+    tokio::sync::oneshot::Sender<LogVerdict>,
+);
+
+/// One thread per core that inflates and hashes log bodies. Downloads hand their bodies
+/// over without a thread hop per file, and the cores stay busy without oversubscribing the
+/// machine. The queue needs no bound of its own: at most `concurrency` log checks are in
+/// flight. `None` when no thread could be started (then the blocking pool is used).
+fn hash_pool() -> Option<&'static std::sync::mpsc::Sender<HashJob>> {
+    static POOL: std::sync::OnceLock<Option<std::sync::mpsc::Sender<HashJob>>> =
+        std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let started = (0..threads)
+            .filter(|n| {
+                let rx = Arc::clone(&rx);
+                std::thread::Builder::new()
+                    .name(format!("trailproof-hash-{n}"))
+                    .spawn(move || {
+                        while let Ok((body, expected, reply)) =
+                            rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
+                        {
+                            let _ = reply.send(verify_log(&body, &expected));
+                        }
+                    })
+                    .is_ok()
+            })
+            .count();
+        (started > 0).then_some(tx)
+    })
+    .as_ref()
+}
+
+/// Inflates and hashes a log body off the async threads.
+async fn hash_log(body: Vec<u8>, expected: ExpectedHash) -> Result<LogVerdict, FetchError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        FetchError::new(FetchErrorKind::Other, format!("hash task failed: {e}"))
+    };
+    if let Some(pool) = hash_pool() {
+        let (reply, verdict) = tokio::sync::oneshot::channel();
+        match pool.send((body, expected, reply)) {
+            Ok(()) => return verdict.await.map_err(|e| failed(&e)),
+            Err(std::sync::mpsc::SendError((body, expected, _))) => {
+                return tokio::task::spawn_blocking(move || verify_log(&body, &expected))
+                    .await
+                    .map_err(|e| failed(&e));
+            }
+        }
+    }
+    tokio::task::spawn_blocking(move || verify_log(&body, &expected))
+        .await
+        .map_err(|e| failed(&e))
+}
+
 async fn check_log<S: ObjectSource>(
     source: Arc<S>,
     location: Location,
@@ -241,15 +300,10 @@ async fn check_log<S: ObjectSource>(
     let status = match source.get(&location, max).await {
         Err(e) if e.is_not_found() => LogStatus::Missing,
         Err(e) => LogStatus::Error(e),
-        Ok(obj) => {
-            match tokio::task::spawn_blocking(move || verify_log(&obj.body, &expected)).await {
-                Ok(v) => LogStatus::Verdict(v),
-                Err(e) => LogStatus::Error(FetchError::new(
-                    FetchErrorKind::Other,
-                    format!("hash task failed: {e}"),
-                )),
-            }
-        }
+        Ok(obj) => match hash_log(obj.body, expected).await {
+            Ok(v) => LogStatus::Verdict(v),
+            Err(e) => LogStatus::Error(e),
+        },
     };
     Item::Log { location, status }
 }

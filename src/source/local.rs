@@ -111,6 +111,14 @@ impl ObjectSource for LocalSource {
 
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
         let path = self.path(&location.bucket, &location.key)?;
+        // Page-cache reads of small objects: cheaper inline than a thread hop.
+        read_object(&path, max_bytes)
+    }
+}
+
+/// Reads a mirrored object and its metadata sidecar (blocking).
+fn read_object(path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError> {
+    {
         let file = std::fs::File::open(&path).map_err(|e| io_error(&e, &path))?;
         let len = file.metadata().map_err(|e| io_error(&e, &path))?.len();
         if len > max_bytes {
@@ -123,7 +131,7 @@ impl ObjectSource for LocalSource {
         file.take(max_bytes)
             .read_to_end(&mut body)
             .map_err(|e| io_error(&e, &path))?;
-        let mut meta_path = path.clone().into_os_string();
+        let mut meta_path = path.as_os_str().to_owned();
         meta_path.push(META_SUFFIX);
         let metadata = match std::fs::read(&meta_path) {
             Ok(bytes) => {
