@@ -118,36 +118,30 @@ impl ObjectSource for LocalSource {
 
 /// Reads a mirrored object and its metadata sidecar (blocking).
 fn read_object(path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError> {
-    {
-        let file = std::fs::File::open(&path).map_err(|e| io_error(&e, &path))?;
-        let len = file.metadata().map_err(|e| io_error(&e, &path))?.len();
-        if len > max_bytes {
-            return Err(FetchError::new(
-                FetchErrorKind::TooLarge,
-                format!("{len} bytes, limit {max_bytes}"),
-            ));
-        }
-        let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        file.take(max_bytes)
-            .read_to_end(&mut body)
-            .map_err(|e| io_error(&e, &path))?;
-        let mut meta_path = path.as_os_str().to_owned();
-        meta_path.push(META_SUFFIX);
-        let metadata = match std::fs::read(&meta_path) {
-            Ok(bytes) => {
-                serde_json::from_slice::<BTreeMap<String, String>>(&bytes).map_err(|e| {
-                    FetchError::new(
-                        FetchErrorKind::Other,
-                        format!(
-                            "{}: bad metadata sidecar: {e}",
-                            Path::new(&meta_path).display()
-                        ),
-                    )
-                })?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(io_error(&e, Path::new(&meta_path))),
-        };
-        Ok(FetchedObject { body, metadata })
+    let file = std::fs::File::open(path).map_err(|e| io_error(&e, path))?;
+    let len = file.metadata().map_err(|e| io_error(&e, path))?.len();
+    if len > max_bytes {
+        return Err(FetchError::new(
+            FetchErrorKind::TooLarge,
+            format!("{len} bytes, limit {max_bytes}"),
+        ));
     }
+    let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(max_bytes)
+        .read_to_end(&mut body)
+        .map_err(|e| io_error(&e, path))?;
+    let mut meta_path = path.as_os_str().to_owned();
+    meta_path.push(META_SUFFIX);
+    let meta_path = PathBuf::from(meta_path);
+    let metadata = match std::fs::read(&meta_path) {
+        Ok(bytes) => serde_json::from_slice::<BTreeMap<String, String>>(&bytes).map_err(|e| {
+            FetchError::new(
+                FetchErrorKind::Other,
+                format!("{}: bad metadata sidecar: {e}", meta_path.display()),
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => return Err(io_error(&e, &meta_path)),
+    };
+    Ok(FetchedObject { body, metadata })
 }
