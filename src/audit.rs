@@ -12,6 +12,7 @@ use futures::StreamExt as _;
 use futures::future::BoxFuture;
 
 use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location, no_keys_message};
+use crate::chain::findings::{Finding, Judged, TrailStatus};
 use crate::chain::keys::KeySet;
 use crate::chain::layout::{ChainKind, DigestScope, TrailArn, filter_listing, key_timestamp};
 use crate::chain::log::{LogVerdict, verify_log};
@@ -41,6 +42,11 @@ pub struct VerifyConfig {
     pub concurrency: usize,
     /// Size limits.
     pub limits: Limits,
+    /// Run the checks the reference lacks (forged logs, broken links, deleted runs and
+    /// tails, sanity). On by default.
+    pub detect: bool,
+    /// `GetTrailStatus`, when it could be read (head-truncation check).
+    pub trail_status: Option<TrailStatus>,
 }
 
 impl VerifyConfig {
@@ -106,6 +112,10 @@ pub enum Item {
         /// Status.
         status: LogStatus,
     },
+    /// Tampering the reference misses (printed after the reference's summary).
+    Finding(Finding),
+    /// A log file newer than the newest digest: not covered yet, not a finding.
+    PendingLog(Location),
     /// A chain restart note.
     Gap {
         /// Chain.
@@ -339,6 +349,7 @@ async fn list_digests<S: ObjectSource>(
 }
 
 /// Verifies the chains of one source region, calling `emit` with every item in order.
+#[allow(clippy::too_many_lines)] // one linear pipeline: list, keys, walk, detect, print
 ///
 /// # Errors
 /// [`RegionError`] when the region cannot be verified at all (listing or keys).
@@ -379,6 +390,17 @@ where
         .map(|k| Location::new(&cfg.bucket, k))
         .collect::<Vec<_>>();
     prefetch.enqueue(walk_order);
+    let listed: Vec<(ChainKind, Location)> = listing
+        .standard
+        .iter()
+        .map(|k| (ChainKind::Standard, Location::new(&cfg.bucket, k)))
+        .chain(
+            listing
+                .backfill
+                .iter()
+                .map(|k| (ChainKind::Backfill, Location::new(&cfg.bucket, k))),
+        )
+        .collect();
     let mut inputs = WalkInputs::default();
     inputs
         .listings
@@ -386,6 +408,7 @@ where
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(concurrency * 8);
     let walk = async {
+        let mut seen = WalkRecord::default();
         for kind in [ChainKind::Standard, ChainKind::Backfill] {
             let mut walker = ChainWalker::new(
                 kind,
@@ -421,12 +444,35 @@ where
                         inputs.key_windows.insert((from, to), r);
                     }
                     Step::Event(ev) => {
+                        seen.note(&ev);
                         for p in pending_items(&source, ev, cfg.limits.max_log_bytes) {
                             if tx.send(p).await.is_err() {
                                 return;
                             }
                         }
                     }
+                }
+            }
+            seen.visits.push((kind, walker.visits().to_vec()));
+        }
+        if cfg.detect {
+            let found = detect(
+                source.as_ref(),
+                &mut prefetch,
+                cfg,
+                &scope,
+                &keyset,
+                &listed,
+                seen,
+            )
+            .await;
+            for item in found {
+                if tx
+                    .send(Box::pin(futures::future::ready(item)))
+                    .await
+                    .is_err()
+                {
+                    return;
                 }
             }
         }
@@ -502,4 +548,320 @@ fn pending_items<S: ObjectSource + 'static>(
         })],
         ChainEvent::Gap { kind, from, to } => vec![ready(Item::Gap { kind, from, to })],
     }
+}
+
+/// What the walks saw, for the checks after them.
+#[derive(Default)]
+struct WalkRecord {
+    judged: HashMap<Location, Judged>,
+    valid: Vec<crate::chain::digest::CheckedDigest>,
+    gaps: Vec<(UtcTime, UtcTime)>,
+    visits: Vec<(ChainKind, Vec<crate::chain::walk::Visit>)>,
+}
+
+impl WalkRecord {
+    fn note(&mut self, ev: &ChainEvent) {
+        match ev {
+            ChainEvent::Valid(d) => {
+                self.judged
+                    .insert(d.location.clone(), Judged::Valid(d.clone()));
+                self.valid.push((**d).clone());
+            }
+            ChainEvent::Missing { location, .. } => {
+                self.judged.insert(location.clone(), Judged::Missing);
+            }
+            ChainEvent::Invalid { location, .. } => {
+                self.judged.insert(location.clone(), Judged::Other);
+            }
+            ChainEvent::Error { location, .. } => {
+                self.judged.insert(location.clone(), Judged::Unreadable);
+            }
+            ChainEvent::Gap { from, to, .. } => self.gaps.push((*from, *to)),
+        }
+    }
+}
+
+/// Splits a digest file name into (trail name, home region):
+/// `<acct>_CloudTrail-Digest_<region>_<trail>_<home>_<TS>[_backfill].json.gz`.
+fn digest_trail(key: &str, region: &str) -> Option<(String, String)> {
+    let name = key.rsplit('/').next()?;
+    let rest = name.split_once(&format!("_CloudTrail-Digest_{region}_"))?.1;
+    let rest = rest.strip_suffix(".json.gz")?;
+    let rest = rest.strip_suffix("_backfill").unwrap_or(rest);
+    let (trail_home, _ts) = rest.rsplit_once('_')?;
+    let (trail, home) = trail_home.rsplit_once('_')?;
+    Some((trail.to_owned(), home.to_owned()))
+}
+
+/// Verifies a digest found outside the walk with the region's keys; `None` if unreadable.
+fn verify_outside(
+    kind: ChainKind,
+    loc: &Location,
+    fetched: &Result<FetchedObject, FetchError>,
+    keys: &KeySet,
+    home: &str,
+    limits: &Limits,
+) -> Option<Result<crate::chain::digest::CheckedDigest, DigestFailure>> {
+    let obj = fetched.as_ref().ok()?;
+    Some(
+        crate::chain::digest::parse_digest(kind, loc, obj, limits.max_digest_inflated_bytes)
+            .and_then(|p| p.verify(keys, home)),
+    )
+}
+
+/// Listed digests the walk never reached (W3). Returns the findings and the log files the
+/// valid ones reference (backfill digests stand alone: no finding, but they vouch for logs).
+async fn unlinked_digests<S: ObjectSource + 'static>(
+    prefetch: &mut Prefetcher<S>,
+    cfg: &VerifyConfig,
+    keys: &KeySet,
+    listed: &[(ChainKind, Location)],
+    seen: &WalkRecord,
+) -> (Vec<Finding>, Vec<Location>) {
+    use crate::chain::findings::{FindingCode, Severity};
+    let visited: std::collections::HashSet<&Location> = seen
+        .visits
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|v| &v.location))
+        .collect();
+    // Keys at or below where a walk stopped (the digest overlapping the window start) are
+    // outside it, not off it.
+    let floor = |kind: ChainKind| {
+        seen.valid
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.start.clock)
+            .min()
+    };
+    let floors = [floor(ChainKind::Standard), floor(ChainKind::Backfill)];
+    let below_floor = |kind: ChainKind, loc: &Location| {
+        let f = floors[usize::from(kind == ChainKind::Backfill)];
+        let date = crate::time::parse_record_time(&key_timestamp(&loc.key)).ok();
+        matches!((f, date), (Some(f), Some(d)) if d <= f)
+    };
+    let (mut out, mut referenced) = (Vec::new(), Vec::new());
+    let unlinked = |message: String, loc: &Location| Finding {
+        code: FindingCode::UnlinkedDigest,
+        severity: Severity::Invalid,
+        kind: "Unlinked digest file",
+        subject: loc.uri(),
+        message,
+    };
+    for (kind, loc) in listed
+        .iter()
+        .filter(|(k, l)| !visited.contains(l) && !below_floor(*k, l))
+    {
+        let fetched = prefetch.take(loc).await;
+        match verify_outside(
+            *kind,
+            loc,
+            &fetched,
+            keys,
+            &cfg.arn.home_region,
+            &cfg.limits,
+        ) {
+            Some(Ok(d)) => {
+                referenced.extend(d.logs.iter().map(|l| l.location.clone()));
+                if *kind == ChainKind::Standard {
+                    out.push(unlinked(
+                        "validly signed but not on the chain (fork)".to_owned(),
+                        loc,
+                    ));
+                }
+            }
+            Some(Err(f)) => out.push(unlinked(
+                format!("not on the chain, and {}", f.message()),
+                loc,
+            )),
+            None => {}
+        }
+    }
+    (out, referenced)
+}
+
+/// Log files vouched for by the other trails delivering to the same digest folder (W1).
+async fn other_trails_logs<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+    keys: &KeySet,
+) -> Vec<Location> {
+    let digest_dir = format!("{}/", scope.list_prefix());
+    let day = chrono::Duration::days(1);
+    let first_day = format!(
+        "{digest_dir}{}",
+        crate::time::format_ymd(&(cfg.start - day))
+    );
+    let last_day = format!(
+        "{digest_dir}{}",
+        crate::time::format_ymd(&(cfg.end + chrono::Duration::hours(1) + day))
+    );
+    let lo = format_key(&cfg.start);
+    let hi = format_key(&(cfg.end + chrono::Duration::hours(1)));
+    let stop = |k: &str| k > last_day.as_str();
+    let Ok(keys_in_folder) = source
+        .list(&cfg.bucket, &digest_dir, &first_day, &stop)
+        .await
+    else {
+        return Vec::new();
+    };
+    let mut referenced = Vec::new();
+    for key in keys_in_folder {
+        let Some((trail, trail_home)) = digest_trail(&key, &scope.source_region) else {
+            continue;
+        };
+        let ts = key_timestamp(&key);
+        if trail == cfg.arn.name || ts < lo || ts > hi {
+            continue;
+        }
+        let loc = Location::new(&cfg.bucket, &key);
+        let kind = if crate::chain::layout::is_backfill_key(&key) {
+            ChainKind::Backfill
+        } else {
+            ChainKind::Standard
+        };
+        let fetched = source.get(&loc, cfg.limits.max_digest_bytes).await;
+        if let Some(Ok(d)) = verify_outside(kind, &loc, &fetched, keys, &trail_home, &cfg.limits) {
+            referenced.extend(d.logs.iter().map(|l| l.location.clone()));
+        }
+    }
+    referenced
+}
+
+/// Every log file in the log folder for the days of the window.
+async fn present_logs<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+) -> Vec<Location> {
+    let mut present = Vec::new();
+    let mut date = cfg.start.date_naive();
+    let last = (cfg.end + chrono::Duration::hours(1)).date_naive();
+    while date <= last {
+        let folder = format!("{}{}/", scope.log_prefix(), date.format("%Y/%m/%d"));
+        if let Ok(keys_in_folder) = source.list(&cfg.bucket, &folder, "", &|_| false).await {
+            present.extend(
+                keys_in_folder
+                    .into_iter()
+                    .map(|k| Location::new(&cfg.bucket, k)),
+            );
+        }
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    present
+}
+
+/// Periods no digest can vouch for: chain gaps, and digests that could not be read.
+fn uncovered_periods(
+    seen: &WalkRecord,
+    window_start: UtcTime,
+) -> Vec<crate::chain::findings::Uncovered> {
+    use crate::chain::findings::Uncovered;
+    let key_date = |loc: &Location| crate::time::parse_record_time(&key_timestamp(&loc.key)).ok();
+    let mut out: Vec<Uncovered> = seen
+        .gaps
+        .iter()
+        .map(|(from, to)| Uncovered::gap(*from, *to))
+        .collect();
+    for (_, visits) in &seen.visits {
+        for (i, v) in visits.iter().enumerate() {
+            if seen.judged.get(&v.location) != Some(&Judged::Unreadable) {
+                continue;
+            }
+            let Some(to) = key_date(&v.location) else {
+                continue;
+            };
+            let from = visits
+                .get(i + 1)
+                .and_then(|next| match seen.judged.get(&next.location) {
+                    Some(Judged::Valid(d)) => Some(d.end.instant),
+                    _ => key_date(&next.location),
+                })
+                .unwrap_or(window_start);
+            out.push(Uncovered::unreadable(from, to, &v.location));
+        }
+    }
+    out
+}
+
+/// Whether a digest of this chain exists after the listing window (so the tail is not cut).
+async fn newer_digest_exists<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+) -> bool {
+    let after = scope.digest_key(&(cfg.end + chrono::Duration::hours(1)));
+    let filter = scope.key_filter();
+    source
+        .list(&cfg.bucket, &scope.list_prefix(), &after, &|k: &str| {
+            filter.matches(k)
+        })
+        .await
+        .is_ok_and(|keys| keys.iter().any(|k| filter.matches(k)))
+}
+
+/// The checks the reference lacks (spec §7, W1–W8), after both walks of a region.
+async fn detect<S: ObjectSource + 'static>(
+    source: &S,
+    prefetch: &mut Prefetcher<S>,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+    keys: &KeySet,
+    listed: &[(ChainKind, Location)],
+    seen: WalkRecord,
+) -> Vec<Item> {
+    use crate::chain::findings;
+    let mut out: Vec<Finding> = Vec::new();
+    // W2, W4, W7, W8 along the walked chains.
+    for (kind, visits) in &seen.visits {
+        out.extend(findings::check_chain(
+            *kind,
+            visits,
+            &seen.judged,
+            scope,
+            cfg.start,
+        ));
+    }
+    out.extend(findings::check_duplicates(&seen.valid));
+    // W3, then W1 with every trail's references.
+    let (unlinked, mut referenced) = unlinked_digests(prefetch, cfg, keys, listed, &seen).await;
+    out.extend(unlinked);
+    referenced.extend(other_trails_logs(source, cfg, scope, keys).await);
+    referenced.extend(
+        seen.valid
+            .iter()
+            .flat_map(|d| d.logs.iter().map(|l| l.location.clone())),
+    );
+    let referenced: std::collections::BTreeSet<Location> = referenced.into_iter().collect();
+    let present = present_logs(source, cfg, scope).await;
+    let newest_end = seen
+        .valid
+        .iter()
+        .filter(|d| d.kind == ChainKind::Standard)
+        .map(|d| d.end.instant)
+        .max();
+    let uncovered = uncovered_periods(&seen, cfg.start);
+    let logs = findings::check_log_folder(
+        &present,
+        &referenced,
+        (cfg.start, cfg.end),
+        &uncovered,
+        newest_end,
+    );
+    out.extend(logs.findings);
+    // W5: a deleted tail.
+    let newer = newer_digest_exists(source, cfg, scope).await;
+    out.extend(findings::check_tail(
+        scope,
+        &cfg.bucket,
+        newest_end,
+        (cfg.start, cfg.end),
+        newer,
+        cfg.trail_status.as_ref(),
+    ));
+    out.into_iter()
+        .map(Item::Finding)
+        .chain(logs.pending.into_iter().map(Item::PendingLog))
+        .collect()
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::audit::{DigestStatus, Item, LogStatus};
+use crate::chain::findings::Finding;
 use crate::chain::layout::ChainKind;
 use crate::time::{RecordTime, UtcTime, format_rfc3339};
 
@@ -46,6 +47,12 @@ pub struct Counts {
     pub logs: Tally,
     /// Gap notes.
     pub gaps: u64,
+    /// Findings the reference does not make (tampering: exit 1).
+    pub findings: u64,
+    /// Warnings (unverifiable log files, unconfirmed tail).
+    pub warnings: u64,
+    /// Log files newer than the newest digest (not yet covered).
+    pub pending_logs: u64,
 }
 
 impl Counts {
@@ -55,12 +62,15 @@ impl Counts {
         self.backfill_digests.add(&other.backfill_digests);
         self.logs.add(&other.logs);
         self.gaps += other.gaps;
+        self.findings += other.findings;
+        self.warnings += other.warnings;
+        self.pending_logs += other.pending_logs;
     }
 
     /// Any invalid or missing file.
     #[must_use]
     pub fn has_findings(&self) -> bool {
-        self.digests.invalid + self.backfill_digests.invalid + self.logs.invalid > 0
+        self.digests.invalid + self.backfill_digests.invalid + self.logs.invalid + self.findings > 0
     }
 
     /// Any file that could not be read.
@@ -127,6 +137,11 @@ impl RegionSummary {
                 LogStatus::Error(_) => self.counts.logs.error += 1,
             },
             Item::Gap { .. } => self.counts.gaps += 1,
+            Item::Finding(f) => match f.severity {
+                crate::chain::findings::Severity::Invalid => self.counts.findings += 1,
+                crate::chain::findings::Severity::Warning => self.counts.warnings += 1,
+            },
+            Item::PendingLog(_) => self.counts.pending_logs += 1,
         }
     }
 }
@@ -164,6 +179,13 @@ pub enum Event {
         reason: &'static str,
         /// Human text.
         message: String,
+    },
+    /// A finding the reference does not make.
+    Finding(Finding),
+    /// A log file newer than the newest digest.
+    PendingLog {
+        /// `s3://bucket/key`.
+        uri: String,
     },
     /// A chain restart with no deliveries in between.
     Gap {
@@ -229,6 +251,8 @@ impl Event {
                     message,
                 }
             }
+            Item::Finding(f) => Self::Finding(f.clone()),
+            Item::PendingLog(l) => Self::PendingLog { uri: l.uri() },
             Item::Gap { kind, from, to } => Self::Gap {
                 chain: *kind,
                 from: format_rfc3339(from),

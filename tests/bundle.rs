@@ -9,8 +9,10 @@ use support::{COMPARABLE, DELIBERATE, check_expectations, run_bundle, scenario};
 fn run(name: &str) {
     let c = scenario(name, support::OFFLINE_ORG);
     let dir = tempfile::tempdir().expect("tempdir");
-    let run = run_bundle(&c, dir.path(), &[]);
-    check_expectations(&c, &run);
+    let reference_only = run_bundle(&c, dir.path(), &["--reference-only"]);
+    check_expectations(&c, &reference_only);
+    let default = run_bundle(&c, dir.path(), &[]);
+    support::extras(&c, &default, &reference_only);
 }
 
 macro_rules! scenarios {

@@ -137,13 +137,25 @@ async fn upload(c: &Case) {
         req = req.s3_key_prefix(p);
     }
     req.send().await.expect("create trail");
+    if c.logging {
+        ct.start_logging()
+            .name(&c.spec.trail_name)
+            .send()
+            .await
+            .expect("start logging");
+    }
 }
 
 fn run_ours(c: &Case) -> Run {
+    run_ours_with(c, &[])
+}
+
+fn run_ours_with(c: &Case, extra: &[&str]) -> Run {
     let ep = endpoint();
     let out = Command::new(support::bin())
         .arg("verify")
         .args(verify_args(c))
+        .args(extra)
         .args(["--endpoint-url", &ep])
         .env("AWS_ENDPOINT_URL", &ep)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -175,12 +187,22 @@ async fn run(name: &str) {
     let org = organization_id().await;
     let c = scenario(name, &org);
     upload(&c).await;
-    let ours = run_ours(&c);
+    let ours = run_ours_with(&c, &["--reference-only"]);
     check_expectations(&c, &ours);
+    let default = run_ours(&c);
+    support::extras(&c, &default, &ours);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let offline = run_bundle(&c, dir.path(), &[]);
-    assert_eq!(ours, offline, "{name}: S3 run and bundle run differ");
+    let offline = run_bundle(&c, dir.path(), &["--reference-only"]);
+    assert_eq!(
+        ours, offline,
+        "{name}: S3 run and bundle run differ (--reference-only)"
+    );
+    let offline_default = run_bundle(&c, dir.path(), &[]);
+    assert_eq!(
+        default, offline_default,
+        "{name}: S3 run and bundle run differ"
+    );
 
     if c.reference_comparable {
         let reference = run_reference(&c)

@@ -127,6 +127,8 @@ pub struct LogRef {
     pub location: Location,
     /// Its expected SHA-256 over the decompressed bytes.
     pub expected: ExpectedHash,
+    /// `hashAlgorithm` of the entry.
+    pub hash_algorithm: Option<String>,
     /// False when the bucket or key cannot name an S3 object (not a string, empty, an
     /// invalid bucket name): the reference's request fails and it reports `invalid format`.
     pub fetchable: bool,
@@ -149,6 +151,32 @@ pub struct CheckedDigest {
     pub logs: Vec<LogRef>,
     /// Fingerprint of the signing key.
     pub fingerprint: String,
+    /// What the chain checks beyond the reference need (links, sanity).
+    pub facts: DigestFacts,
+}
+
+/// The fields of a verified digest that the reference never checks, kept for the link,
+/// continuity and sanity checks (spec §7, W2, W7, W8).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestFacts {
+    /// The signature from the S3 metadata (hex).
+    pub signature: String,
+    /// `x-amz-meta-signature-algorithm`.
+    pub signature_algorithm_meta: String,
+    /// `digestSignatureAlgorithm` from the JSON.
+    pub signature_algorithm: Option<String>,
+    /// SHA-256 of the inflated digest (hex).
+    pub inflated_sha256: String,
+    /// `previousDigestSignature`.
+    pub previous_signature: Option<String>,
+    /// `previousDigestHashValue`.
+    pub previous_hash: Option<String>,
+    /// `previousDigestHashAlgorithm`.
+    pub previous_hash_algorithm: Option<String>,
+    /// `awsAccountId`.
+    pub account_id: Option<String>,
+    /// Bytes after the first gzip member of the stored object.
+    pub trailing_bytes: usize,
 }
 
 /// A digest that passed the format checks and awaits its key and signature check.
@@ -159,7 +187,9 @@ pub struct ParsedDigest {
     json: serde_json::Map<String, Value>,
     inflated_sha256: String,
     signature_hex: String,
+    signature_algorithm: String,
     backfill_generation: Option<String>,
+    trailing_bytes: usize,
 }
 
 /// Python's `str()` of a JSON value, for messages that interpolate attacker data the way
@@ -201,14 +231,16 @@ fn py_type(v: &Value) -> &'static str {
 
 /// Inflates the first gzip member of a digest (trailing bytes are ignored, like the
 /// reference; a truncated or corrupt stream is an error).
-fn inflate_digest(body: &[u8], limit: u64) -> Option<Vec<u8>> {
+/// Returns the inflated bytes and how many bytes followed the first member.
+fn inflate_digest(body: &[u8], limit: u64) -> Option<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     let mut dec = flate2::bufread::GzDecoder::new(body).take(limit.saturating_add(1));
     dec.read_to_end(&mut out).ok()?;
     if out.len() as u64 > limit {
         return None;
     }
-    Some(out)
+    let trailing = dec.into_inner().into_inner().len();
+    Some((out, trailing))
 }
 
 /// Parses a date field the way the reference's `parse_date` fails on it.
@@ -242,13 +274,14 @@ pub fn parse_digest(
     obj: &FetchedObject,
     max_inflated: u64,
 ) -> Result<ParsedDigest, DigestFailure> {
-    let inflated = inflate_digest(&obj.body, max_inflated).ok_or(DigestFailure::InvalidFormat)?;
+    let (inflated, trailing_bytes) =
+        inflate_digest(&obj.body, max_inflated).ok_or(DigestFailure::InvalidFormat)?;
     let text = std::str::from_utf8(&inflated).map_err(|_| DigestFailure::InvalidFormat)?;
     let json = super::pyjson::parse(text).map_err(|e| match e {
         super::pyjson::PyJsonError::Invalid => DigestFailure::InvalidFormat,
         super::pyjson::PyJsonError::TooDeep(m) => DigestFailure::Other(m.to_owned()),
     })?;
-    let (Some(signature), Some(_algorithm)) = (
+    let (Some(signature), Some(algorithm)) = (
         obj.metadata.get("signature"),
         obj.metadata.get("signature-algorithm"),
     ) else {
@@ -291,7 +324,9 @@ pub fn parse_digest(
         inflated_sha256: sha256_hex(&inflated),
         json,
         signature_hex: signature.clone(),
+        signature_algorithm: algorithm.clone(),
         backfill_generation,
+        trailing_bytes,
     })
 }
 
@@ -408,6 +443,23 @@ impl ParsedDigest {
             }
             _ => return Err(DigestFailure::InvalidFormat),
         };
+        let text = |k: &str| {
+            self.json
+                .get(k)
+                .and_then(Value::as_str)
+                .map(ToOwned::to_owned)
+        };
+        let facts = DigestFacts {
+            signature: self.signature_hex.clone(),
+            signature_algorithm_meta: self.signature_algorithm.clone(),
+            signature_algorithm: text("digestSignatureAlgorithm"),
+            inflated_sha256: self.inflated_sha256.clone(),
+            previous_signature: text("previousDigestSignature"),
+            previous_hash: text("previousDigestHashValue"),
+            previous_hash_algorithm: text("previousDigestHashAlgorithm"),
+            account_id: text("awsAccountId"),
+            trailing_bytes: self.trailing_bytes,
+        };
         Ok(CheckedDigest {
             kind: self.kind,
             location: self.location,
@@ -416,6 +468,7 @@ impl ParsedDigest {
             previous,
             logs,
             fingerprint: fp,
+            facts,
         })
     }
 }
@@ -489,6 +542,10 @@ fn parse_logs(v: Option<&Value>) -> Result<Vec<LogRef>, DigestFailure> {
             Ok(LogRef {
                 location: Location::new(py_str(bucket), py_str(key)),
                 expected,
+                hash_algorithm: item
+                    .get("hashAlgorithm")
+                    .and_then(Value::as_str)
+                    .map(ToOwned::to_owned),
                 fetchable,
             })
         })
@@ -517,7 +574,9 @@ mod tests {
             json: json.as_object().cloned().unwrap_or_default(),
             inflated_sha256: sha256_hex(b"abc"),
             signature_hex: String::new(),
+            signature_algorithm: String::new(),
             backfill_generation: None,
+            trailing_bytes: 0,
         }
     }
 

@@ -136,6 +136,18 @@ impl DigestScope {
         )
     }
 
+    /// The log folder of this account and region:
+    /// `[prefix/]AWSLogs/[org/]acct/CloudTrail/<region>/`.
+    #[must_use]
+    pub fn log_prefix(&self) -> String {
+        format!(
+            "{}{}/CloudTrail/{}/",
+            self.prefix_part(),
+            self.awslogs_account(),
+            self.source_region
+        )
+    }
+
     /// The key a standard digest ending at `end` would have.
     #[must_use]
     pub fn digest_key(&self, end: &UtcTime) -> String {

@@ -56,7 +56,7 @@ pub enum Need {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainEvent {
     /// Signature verified; its logs are to be checked next.
-    Valid(CheckedDigest),
+    Valid(Box<CheckedDigest>),
     /// The digest is INVALID.
     Invalid {
         /// Chain.
@@ -91,6 +91,26 @@ pub enum ChainEvent {
         /// Start of the newer digest.
         to: UtcTime,
     },
+}
+
+/// How the walk arrived at a digest: the facts the link checks need (spec §7, W2–W4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reached {
+    /// The newest listed digest.
+    Newest,
+    /// Followed the previous-digest link of this digest.
+    Link(Location),
+    /// The next older listed key, after a gap, a missing or an invalid digest.
+    Jump,
+}
+
+/// One digest the walk judged, in walk order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    /// Where it was fetched.
+    pub location: Location,
+    /// How the walk got there.
+    pub reached: Reached,
 }
 
 /// What [`ChainWalker::step`] returns.
@@ -134,6 +154,8 @@ pub struct ChainWalker {
     bucket: String,
     listing: (String, UtcTime),
     key: Option<String>,
+    reached: Reached,
+    visits: Vec<Visit>,
     last_start: Option<UtcTime>,
     queue: VecDeque<ChainEvent>,
     phase: Phase,
@@ -172,6 +194,8 @@ impl ChainWalker {
             bucket: bucket.to_owned(),
             listing: (bucket.to_owned(), end),
             key: None,
+            reached: Reached::Newest,
+            visits: Vec::new(),
             last_start: None,
             queue: VecDeque::new(),
             phase: Phase::Init,
@@ -214,6 +238,20 @@ impl ChainWalker {
             self.queue.push_back(e);
         }
         self.key = next.map(|(k, _)| k);
+        self.reached = Reached::Jump;
+    }
+
+    /// Every digest judged so far, in walk order.
+    #[must_use]
+    pub fn visits(&self) -> &[Visit] {
+        &self.visits
+    }
+
+    fn record_visit(&mut self, location: &Location) {
+        self.visits.push(Visit {
+            location: location.clone(),
+            reached: self.reached.clone(),
+        });
     }
 
     /// Advances the walk.
@@ -271,6 +309,7 @@ impl ChainWalker {
             None => return Some(Need::Digest(location)),
             Some(Err(e)) if e.is_not_found() => {
                 inp.objects.remove(&location);
+                self.record_visit(&location);
                 self.steps += 1;
                 let ev = ChainEvent::Missing {
                     kind: self.kind,
@@ -280,6 +319,7 @@ impl ChainWalker {
                 return None;
             }
             Some(Err(e)) => {
+                self.record_visit(&location);
                 let ev = ChainEvent::Error {
                     kind: self.kind,
                     location: location.clone(),
@@ -298,6 +338,7 @@ impl ChainWalker {
             Judged::Done(outcome) => outcome,
         };
         inp.objects.remove(&location);
+        self.record_visit(&location);
         self.steps += 1;
         match outcome {
             Err(JudgeError::Invalid(failure)) => {
@@ -323,6 +364,7 @@ impl ChainWalker {
                 self.queue.push_back(ChainEvent::Valid(digest));
                 match previous {
                     Some(prev) if !prev.key.is_empty() => {
+                        self.reached = Reached::Link(location.clone());
                         self.key = Some(prev.key);
                         if prev.bucket != self.bucket {
                             self.bucket.clone_from(&prev.bucket);
@@ -371,6 +413,7 @@ impl ChainWalker {
         Judged::Done(
             parsed
                 .verify(&self.keys, &self.home_region)
+                .map(Box::new)
                 .map_err(JudgeError::Invalid),
         )
     }
@@ -389,5 +432,5 @@ enum JudgeError {
 
 enum Judged {
     NeedKeys { from: UtcTime, to: UtcTime },
-    Done(Result<CheckedDigest, JudgeError>),
+    Done(Result<Box<CheckedDigest>, JudgeError>),
 }

@@ -15,12 +15,13 @@ use tokio::sync::Semaphore;
 
 use super::exit;
 use crate::audit::{self, DigestStatus, Item, LogStatus, RegionError, VerifyConfig};
+use crate::chain::findings::TrailStatus;
 use crate::chain::layout::TrailArn;
 use crate::limits::Limits;
 use crate::report::{
     Counts, Coverage, Event, Inputs, RegionReport, RegionSummary, Tally, Tool, VerifyReport,
 };
-use crate::source::keys::{CloudTrailKeys, FileKeys};
+use crate::source::keys::{AnyKeys, CloudTrailKeys, FileKeys};
 use crate::source::local::LocalSource;
 use crate::source::s3::S3Source;
 use crate::source::{KeyProvider, ObjectSource, trail};
@@ -77,6 +78,10 @@ pub struct VerifyArgs {
     /// `<key>.meta.json` metadata sidecars) instead of S3.
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// Make only the checks `aws cloudtrail validate-logs` makes: no findings of forged log
+    /// files, broken links, deleted runs or tails (the output is then the reference's alone).
+    #[arg(long)]
+    pub reference_only: bool,
     /// Requests in flight at most.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
@@ -99,6 +104,9 @@ pub struct VerifyArgs {
     #[arg(long, hide = true)]
     pub no_cli_pager: bool,
 }
+
+/// Folder of a bundle that holds what is not an object: keys, trail answers, manifest.
+pub const BUNDLE_META: &str = ".trailproof";
 
 /// A fatal condition: printed as the reference prints fatal errors, exit 2.
 struct Fatal(String);
@@ -203,30 +211,41 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
     }
     let arn = TrailArn::parse(&args.trail_arn).map_err(|e| Fatal(e.to_string()))?;
     let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+    let file_keys = |path: &std::path::Path| {
+        FileKeys::load(path)
+            .map(AnyKeys::File)
+            .map_err(|e| Fatal(e.to_string()))
+    };
 
     if let Some(dir) = &args.bundle {
         let source = Arc::new(LocalSource::new(dir));
-        let key_path = args.public_keys.as_ref().ok_or_else(|| {
-            Fatal("--bundle needs --public-keys (no AWS calls are made offline)".to_owned())
-        })?;
-        let keys = FileKeys::load(key_path).map_err(|e| Fatal(e.to_string()))?;
+        let meta = dir.join(BUNDLE_META);
+        let key_path = args
+            .public_keys
+            .clone()
+            .or_else(|| Some(meta.join("public-keys.json")).filter(|p| p.exists()))
+            .ok_or_else(|| {
+                Fatal("--bundle needs --public-keys (no AWS calls are made offline)".to_owned())
+            })?;
+        let keys = file_keys(&key_path)?;
         let bucket = match &args.s3_bucket {
             Some(b) => b.clone(),
             None => single_bucket(dir)?,
         };
-        let plan = plan(
-            &args,
+        let status = std::fs::read(meta.join("trail-status.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<TrailStatus>(&b).ok());
+        let resolved = Resolved {
             arn,
             start,
             end,
             bucket,
-            args.s3_prefix.clone(),
-            None,
-            source.as_ref(),
-            format!("bundle:{}", dir.display()),
-            keys.describe(),
-        )
-        .await?;
+            prefix: args.s3_prefix.clone(),
+            org: None,
+            status,
+            object_source: format!("bundle:{}", dir.display()),
+        };
+        let plan = plan(&args, resolved, source.as_ref(), &keys).await?;
         return Ok(execute(&args, &plan, source, &keys).await);
     }
 
@@ -248,39 +267,29 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
         }
         None => None,
     };
-    if let Some(path) = &args.public_keys {
-        let keys = FileKeys::load(path).map_err(|e| Fatal(e.to_string()))?;
-        let p = plan(
-            &args,
-            arn,
-            start,
-            end,
-            bucket,
-            prefix,
-            org,
-            source.as_ref(),
-            "s3".to_owned(),
-            keys.describe(),
-        )
-        .await?;
-        Ok(execute(&args, &p, source, &keys).await)
-    } else {
-        let keys = CloudTrailKeys::new(conf.clone(), args.endpoint_url.clone(), permits);
-        let p = plan(
-            &args,
-            arn,
-            start,
-            end,
-            bucket,
-            prefix,
-            org,
-            source.as_ref(),
-            "s3".to_owned(),
-            keys.describe(),
-        )
-        .await?;
-        Ok(execute(&args, &p, source, &keys).await)
-    }
+    let status = trail::fetch_trail_status(&conf, args.endpoint_url.as_deref(), &arn)
+        .await
+        .ok();
+    let keys = match &args.public_keys {
+        Some(path) => file_keys(path)?,
+        None => AnyKeys::Api(Box::new(CloudTrailKeys::new(
+            conf.clone(),
+            args.endpoint_url.clone(),
+            permits,
+        ))),
+    };
+    let resolved = Resolved {
+        arn,
+        start,
+        end,
+        bucket,
+        prefix,
+        org,
+        status,
+        object_source: "s3".to_owned(),
+    };
+    let plan = plan(&args, resolved, source.as_ref(), &keys).await?;
+    Ok(execute(&args, &plan, source, &keys).await)
 }
 
 fn single_bucket(dir: &std::path::Path) -> Result<String, Fatal> {
@@ -340,19 +349,34 @@ async fn resolve_trail(
     Ok((info.bucket, prefix, org))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn plan<S: ObjectSource>(
-    args: &VerifyArgs,
+/// What was resolved about the trail before planning.
+struct Resolved {
     arn: TrailArn,
     start: UtcTime,
     end: UtcTime,
     bucket: String,
     prefix: Option<String>,
     org: Option<String>,
-    source: &S,
+    status: Option<TrailStatus>,
     object_source: String,
-    key_source: String,
+}
+
+async fn plan<S: ObjectSource, K: KeyProvider>(
+    args: &VerifyArgs,
+    resolved: Resolved,
+    source: &S,
+    keys: &K,
 ) -> Result<Plan, Fatal> {
+    let Resolved {
+        arn,
+        start,
+        end,
+        bucket,
+        prefix,
+        org,
+        status,
+        object_source,
+    } = resolved;
     let account_id = args
         .account_id
         .clone()
@@ -375,6 +399,8 @@ async fn plan<S: ObjectSource>(
         account_id,
         concurrency: usize::from(args.concurrency),
         limits: Limits::default(),
+        detect: !args.reference_only,
+        trail_status: status,
     };
     let regions = if args.all_regions {
         let found = audit::discover_regions(source, &cfg).await.map_err(|e| {
@@ -409,7 +435,7 @@ async fn plan<S: ObjectSource>(
         organization_id: cfg.organization_id.clone(),
         regions: regions.clone(),
         object_source,
-        key_source,
+        key_source: keys.describe(),
     };
     Ok(Plan {
         cfg,
@@ -422,6 +448,9 @@ async fn plan<S: ObjectSource>(
 struct TextOut {
     verbose: bool,
     last_double_space: bool,
+    /// Findings the reference does not make: printed after its summary, so that every
+    /// reference line (and its blank-line spacing) stays exactly as the reference prints it.
+    findings: Vec<String>,
     progress: Option<indicatif::ProgressBar>,
 }
 
@@ -498,6 +527,8 @@ impl TextOut {
                     }
                 }
             }
+            Item::Finding(f) => self.findings.push(f.line()),
+            Item::PendingLog(_) => {}
             Item::Gap { kind, from, to } => self.status(
                 &format!(
                     "{}No log files were delivered by CloudTrail between {} and {}",
@@ -553,6 +584,21 @@ impl TextOut {
         }
         self.stdout(&s);
         self.last_double_space = true;
+        self.flush_findings();
+    }
+
+    fn flush_findings(&mut self) {
+        let lines = std::mem::take(&mut self.findings);
+        if lines.is_empty() {
+            return;
+        }
+        self.with_progress(|| {
+            let mut err = std::io::stderr().lock();
+            for line in &lines {
+                let _ = write!(err, "{line}\n\n");
+            }
+            let _ = err.flush();
+        });
     }
 }
 
@@ -591,6 +637,7 @@ where
     let mut out = TextOut {
         verbose: args.verbose,
         last_double_space: true,
+        findings: Vec::new(),
         progress,
     };
     if text {

@@ -270,3 +270,33 @@ pub fn to_cli_json(records: &[PublicKeyRecord]) -> Value {
         .collect();
     serde_json::json!({ "PublicKeyList": list })
 }
+
+/// Either key provider, chosen at run time.
+#[derive(Debug)]
+pub enum AnyKeys {
+    /// A saved key file.
+    File(FileKeys),
+    /// The `CloudTrail` API.
+    Api(Box<CloudTrailKeys>),
+}
+
+impl KeyProvider for AnyKeys {
+    async fn public_keys(
+        &self,
+        region: &str,
+        from: UtcTime,
+        to: UtcTime,
+    ) -> Result<Vec<PublicKeyRecord>, FetchError> {
+        match self {
+            Self::File(k) => k.public_keys(region, from, to).await,
+            Self::Api(k) => k.public_keys(region, from, to).await,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::File(k) => k.describe(),
+            Self::Api(k) => k.describe(),
+        }
+    }
+}

@@ -115,3 +115,29 @@ pub async fn fetch_organization_id(base: &aws_config::SdkConfig) -> Result<Strin
             )
         })
 }
+
+/// `GetTrailStatus` of the trail, in its home region.
+///
+/// # Errors
+/// [`FetchError`] when `CloudTrail` cannot be asked.
+pub async fn fetch_trail_status(
+    base: &aws_config::SdkConfig,
+    endpoint: Option<&str>,
+    arn: &TrailArn,
+) -> Result<crate::chain::findings::TrailStatus, FetchError> {
+    let client = cloudtrail_client(base, &arn.home_region, endpoint);
+    let out = client
+        .get_trail_status()
+        .name(&arn.arn)
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetTrailStatus", &e))?;
+    let latest = out.latest_digest_delivery_time().and_then(|t| {
+        chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+            .map(|t| crate::time::format_rfc3339(&t))
+    });
+    Ok(crate::chain::findings::TrailStatus {
+        is_logging: out.is_logging(),
+        latest_digest_delivery: latest,
+    })
+}

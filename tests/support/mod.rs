@@ -80,6 +80,10 @@ pub struct Case {
     pub expect_stderr: Vec<String>,
     /// Lines that must appear in stdout.
     pub expect_stdout: Vec<String>,
+    /// Extra finding lines (kinds the reference never prints) that must appear by default.
+    pub expect_findings: Vec<String>,
+    /// Whether the trail reports `IsLogging` (moto: `StartLogging`; bundle: trail status file).
+    pub logging: bool,
     /// False where a deliberate difference from the reference applies.
     pub reference_comparable: bool,
 }
@@ -121,6 +125,8 @@ pub fn case(name: &str, spec: TrailSpec, world: World) -> Case {
         expect_code: 0,
         expect_stderr: Vec::new(),
         expect_stdout: Vec::new(),
+        expect_findings: Vec::new(),
+        logging: false,
         reference_comparable: true,
     }
 }
@@ -1485,6 +1491,13 @@ pub fn verify_args(c: &Case) -> Vec<String> {
 /// Writes the case as a bundle (mirror + served keys) and runs `verify --bundle`.
 pub fn run_bundle(c: &Case, dir: &Path, extra: &[&str]) -> Run {
     c.world.write_mirror(&dir.join("mirror")).expect("mirror");
+    let meta = dir.join("mirror").join(".trailproof");
+    std::fs::create_dir_all(&meta).expect("meta dir");
+    std::fs::write(
+        meta.join("trail-status.json"),
+        json!({"is_logging": c.logging}).to_string(),
+    )
+    .expect("status");
     let keys_json: serde_json::Map<String, Value> = c
         .served_keys
         .iter()
@@ -1510,6 +1523,62 @@ pub fn run_bundle(c: &Case, dir: &Path, extra: &[&str]) -> Run {
         cmd.arg("--s3-prefix").arg(p);
     }
     Run::from_output(&cmd.output().expect("run trailproof"))
+}
+
+/// Whether a stderr line belongs to the reference's vocabulary.
+pub fn is_reference_line(line: &str) -> bool {
+    let line = line.strip_prefix("(backfill) ").unwrap_or(line);
+    line.starts_with("Digest file\t")
+        || line.starts_with("Log file\t")
+        || line.starts_with("No log files were delivered by CloudTrail between ")
+}
+
+/// Checks a default run against the `--reference-only` run of the same case: identical
+/// stdout; stderr is the reference-only stderr followed by extra findings only (each
+/// `line\n\n`, none in the reference's vocabulary); exit 1 when any extra is INVALID.
+/// Returns the extra lines.
+pub fn extras(c: &Case, default: &Run, reference_only: &Run) -> Vec<String> {
+    assert_eq!(
+        default.stdout, reference_only.stdout,
+        "{}: stdout changed by the extra checks",
+        c.name
+    );
+    let rest = default.stderr.strip_prefix(reference_only.stderr.as_str()).unwrap_or_else(|| {
+        panic!(
+            "{}: extra findings must follow the reference's lines\ndefault:\n{}\nreference-only:\n{}",
+            c.name, default.stderr, reference_only.stderr
+        )
+    });
+    let lines: Vec<String> = rest.split_terminator("\n\n").map(str::to_owned).collect();
+    assert_eq!(
+        lines.join("\n\n") + if lines.is_empty() { "" } else { "\n\n" },
+        rest,
+        "{}: spacing",
+        c.name
+    );
+    for l in &lines {
+        assert!(
+            !is_reference_line(l),
+            "{}: extra line in reference vocabulary: {l:?}",
+            c.name
+        );
+        assert_eq!(l.split('\t').count(), 3, "{}: malformed line {l:?}", c.name);
+    }
+    let invalid = lines.iter().any(|l| l.contains("\tINVALID: "));
+    let expected_code = if invalid { 1 } else { reference_only.code };
+    assert_eq!(
+        default.code, expected_code,
+        "{}: exit code with extra findings {lines:#?}",
+        c.name
+    );
+    for f in &c.expect_findings {
+        assert!(
+            lines.contains(f),
+            "{}: missing finding {f:?}\nfound:\n{lines:#?}",
+            c.name
+        );
+    }
+    lines
 }
 
 /// Asserts the case's expectations on a run.

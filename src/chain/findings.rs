@@ -1,0 +1,548 @@
+//! Tampering the reference misses (spec §7, W1–W8), found after a chain walk.
+//!
+//! Pure functions over what the walk saw (its visits and verified digests), the listings of
+//! the digest and log folders, and the trail status: no I/O, no clock. Each finding names the
+//! object a responder must look at, and is printed on a line whose kind word is never the
+//! reference's `Digest file` or `Log file`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::digest::{CheckedDigest, Location};
+use super::layout::{ChainKind, DigestScope, key_timestamp};
+use super::walk::{Reached, Visit};
+use crate::time::{UtcTime, format_display, parse_record_time};
+
+/// The signature algorithm `CloudTrail` uses.
+pub const SIGNATURE_ALGORITHM: &str = "SHA256withRSA";
+/// The hash algorithm `CloudTrail` uses for logs and previous digests.
+pub const HASH_ALGORITHM: &str = "SHA-256";
+
+/// Whether a finding is evidence (exit 1) or a caveat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Tampering or a broken guarantee: a finding.
+    Invalid,
+    /// Something could not be proven either way.
+    Warning,
+}
+
+/// Stable reason codes of the extra findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    /// A log file in the log folder that no digest references (W1).
+    UnreferencedLog,
+    /// A log file delivered during a chain gap: nothing could vouch for it.
+    UnverifiableLog,
+    /// `previousDigestSignature` differs from the predecessor's signature (W2).
+    PreviousSignatureMismatch,
+    /// `previousDigestHashValue` differs from the predecessor's SHA-256 (W2).
+    PreviousHashMismatch,
+    /// A digest does not start where its predecessor ended (W7).
+    Discontinuity,
+    /// A digest in the folder that the chain never reaches (W3).
+    UnlinkedDigest,
+    /// A digest deleted together with the one the reference reports (W4).
+    MissingDigest,
+    /// The newest digests are gone while the trail logs (W5).
+    MissingTail,
+    /// The tail could not be checked against the trail status.
+    TailUnconfirmed,
+    /// `awsAccountId` is not the verified account (W7).
+    AccountMismatch,
+    /// An algorithm field is not `CloudTrail`'s (W7).
+    AlgorithmMismatch,
+    /// A referenced log lies outside the trail's log folder (W7).
+    LogOutsidePath,
+    /// The same log is referenced more than once (W7).
+    DuplicateLogReference,
+    /// Bytes after the end of a digest's gzip stream (W8).
+    DigestTrailingData,
+}
+
+/// One extra finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    /// Stable reason code.
+    pub code: FindingCode,
+    /// Invalid or warning.
+    pub severity: Severity,
+    /// The kind word of the text line (`Unreferenced log file`, `Digest link`, …).
+    pub kind: &'static str,
+    /// The object (`s3://bucket/key`) or period concerned.
+    pub subject: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Finding {
+    fn new(code: FindingCode, kind: &'static str, subject: String, message: String) -> Self {
+        let severity = match code {
+            FindingCode::UnverifiableLog | FindingCode::TailUnconfirmed => Severity::Warning,
+            _ => Severity::Invalid,
+        };
+        Self {
+            code,
+            severity,
+            kind,
+            subject,
+            message,
+        }
+    }
+
+    /// The text line: `kind\tsubject\tINVALID: message` (or `WARNING:`).
+    #[must_use]
+    pub fn line(&self) -> String {
+        let word = match self.severity {
+            Severity::Invalid => "INVALID",
+            Severity::Warning => "WARNING",
+        };
+        format!("{}\t{}\t{word}: {}", self.kind, self.subject, self.message)
+    }
+}
+
+/// What a walk judged, per location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judged {
+    /// Verified.
+    Valid(Box<CheckedDigest>),
+    /// `NoSuchKey`.
+    Missing,
+    /// Invalid (its key time stands in for its end).
+    Other,
+    /// Could not be read: what it vouches for is unknown, not forged.
+    Unreadable,
+}
+
+fn eq_hex(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| a.eq_ignore_ascii_case(b))
+}
+
+/// The end of a visited digest: its `digestEndTime` when verified, else its key time.
+fn end_of(visit: &Visit, judged: &HashMap<Location, Judged>) -> Option<UtcTime> {
+    match judged.get(&visit.location) {
+        Some(Judged::Valid(d)) => Some(d.end.instant),
+        _ => parse_record_time(&key_timestamp(&visit.location.key)).ok(),
+    }
+}
+
+/// Link, deletion-run, continuity and sanity checks over one walked chain (W2, W4, W7, W8).
+#[must_use]
+#[allow(clippy::implicit_hasher)]
+pub fn check_chain(
+    kind: ChainKind,
+    visits: &[Visit],
+    judged: &HashMap<Location, Judged>,
+    scope: &DigestScope,
+    window_start: UtcTime,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let link_uri = |d: &CheckedDigest| d.location.uri();
+    for (i, visit) in visits.iter().enumerate() {
+        let Reached::Link(from) = &visit.reached else {
+            continue;
+        };
+        let Some(Judged::Valid(newer)) = judged.get(from) else {
+            continue;
+        };
+        match judged.get(&visit.location) {
+            Some(Judged::Valid(older)) => {
+                if !eq_hex(
+                    newer.facts.previous_signature.as_deref(),
+                    &older.facts.signature,
+                ) {
+                    out.push(Finding::new(
+                        FindingCode::PreviousSignatureMismatch,
+                        "Digest link",
+                        link_uri(newer),
+                        format!(
+                            "previousDigestSignature does not match the signature of {} (fork)",
+                            older.location.uri()
+                        ),
+                    ));
+                }
+                if !eq_hex(
+                    newer.facts.previous_hash.as_deref(),
+                    &older.facts.inflated_sha256,
+                ) {
+                    out.push(Finding::new(
+                        FindingCode::PreviousHashMismatch,
+                        "Digest link",
+                        link_uri(newer),
+                        format!(
+                            "previousDigestHashValue does not match the SHA-256 of {} (fork)",
+                            older.location.uri()
+                        ),
+                    ));
+                }
+                if newer.start.instant != older.end.instant {
+                    out.push(Finding::new(
+                        FindingCode::Discontinuity,
+                        "Digest link",
+                        link_uri(newer),
+                        format!(
+                            "starts at {} but its predecessor {} ends at {}",
+                            format_display(&newer.start.instant),
+                            older.location.uri(),
+                            format_display(&older.end.instant)
+                        ),
+                    ));
+                }
+            }
+            Some(Judged::Missing) if kind == ChainKind::Standard => {
+                // The reference names this one; the ones deleted before it are estimated
+                // from the hourly cadence back to the next surviving digest.
+                let floor = visits
+                    .get(i + 1)
+                    .filter(|v| v.reached == Reached::Jump)
+                    .and_then(|v| end_of(v, judged))
+                    .unwrap_or(window_start);
+                let hour = chrono::Duration::hours(1);
+                let slack = chrono::Duration::minutes(30);
+                let mut end = newer.start.instant - hour;
+                while end > floor + slack {
+                    let location = Location::new(&visit.location.bucket, scope.digest_key(&end));
+                    out.push(Finding::new(
+                        FindingCode::MissingDigest,
+                        "Missing digest file",
+                        location.uri(),
+                        format!(
+                            "not found: deleted along with {}; it covered {} to {} (expected key, hourly cadence); log files delivered then could not be checked",
+                            visit.location.uri(),
+                            format_display(&(end - hour)),
+                            format_display(&end)
+                        ),
+                    ));
+                    end -= hour;
+                }
+            }
+            _ => {}
+        }
+    }
+    for visit in visits {
+        if let Some(Judged::Valid(d)) = judged.get(&visit.location) {
+            out.extend(check_digest_sanity(d, scope));
+        }
+    }
+    out
+}
+
+/// Account, algorithms and trailing bytes of one verified digest (W7, W8).
+#[must_use]
+pub fn check_digest_sanity(d: &CheckedDigest, scope: &DigestScope) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let uri = d.location.uri();
+    let content =
+        |code, message: String| Finding::new(code, "Digest content", uri.clone(), message);
+    match d.facts.account_id.as_deref() {
+        Some(a) if a == scope.account_id => {}
+        other => out.push(content(
+            FindingCode::AccountMismatch,
+            format!(
+                "awsAccountId is {}, expected {}",
+                other.unwrap_or("absent"),
+                scope.account_id
+            ),
+        )),
+    }
+    for (field, value) in [
+        (
+            "digestSignatureAlgorithm",
+            d.facts.signature_algorithm.as_deref(),
+        ),
+        (
+            "signature-algorithm metadata",
+            Some(d.facts.signature_algorithm_meta.as_str()),
+        ),
+    ] {
+        if value != Some(SIGNATURE_ALGORITHM) {
+            out.push(content(
+                FindingCode::AlgorithmMismatch,
+                format!(
+                    "{field} is {}, expected {SIGNATURE_ALGORITHM}",
+                    value.unwrap_or("absent")
+                ),
+            ));
+        }
+    }
+    if d.previous.is_some() && d.facts.previous_hash_algorithm.as_deref() != Some(HASH_ALGORITHM) {
+        out.push(content(
+            FindingCode::AlgorithmMismatch,
+            format!(
+                "previousDigestHashAlgorithm is {}, expected {HASH_ALGORITHM}",
+                d.facts
+                    .previous_hash_algorithm
+                    .as_deref()
+                    .unwrap_or("absent")
+            ),
+        ));
+    }
+    if d.facts.trailing_bytes > 0 {
+        out.push(content(
+            FindingCode::DigestTrailingData,
+            format!(
+                "{} bytes after the end of the compressed stream",
+                d.facts.trailing_bytes
+            ),
+        ));
+    }
+    let folder = scope.log_prefix();
+    for log in &d.logs {
+        if !log.location.key.starts_with(&folder) {
+            out.push(Finding::new(
+                FindingCode::LogOutsidePath,
+                "Log reference",
+                log.location.uri(),
+                format!("referenced by {uri} outside the trail's log folder {folder}"),
+            ));
+        }
+        if log.hash_algorithm.as_deref() != Some(HASH_ALGORITHM) {
+            out.push(Finding::new(
+                FindingCode::AlgorithmMismatch,
+                "Log reference",
+                log.location.uri(),
+                format!(
+                    "hashAlgorithm in {uri} is {}, expected {HASH_ALGORITHM}",
+                    log.hash_algorithm.as_deref().unwrap_or("absent")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Logs referenced more than once across the verified digests (W7).
+#[must_use]
+pub fn check_duplicates<'a>(digests: impl IntoIterator<Item = &'a CheckedDigest>) -> Vec<Finding> {
+    let mut seen: BTreeMap<&Location, Vec<&Location>> = BTreeMap::new();
+    for d in digests {
+        for log in &d.logs {
+            seen.entry(&log.location).or_default().push(&d.location);
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, by)| by.len() > 1)
+        .map(|(log, by)| {
+            let by: BTreeSet<String> = by.iter().map(|l| l.uri()).collect();
+            Finding::new(
+                FindingCode::DuplicateLogReference,
+                "Log reference",
+                log.uri(),
+                format!(
+                    "referenced more than once (by {})",
+                    by.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The time in a log file name: `…_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<random>.json.gz`.
+#[must_use]
+pub fn log_key_time(key: &str) -> Option<UtcTime> {
+    let name = key.rsplit('/').next()?;
+    let stamp = name.split('_').rev().nth(1)?;
+    let (date, time) = stamp.strip_suffix('Z')?.split_once('T')?;
+    if date.len() != 8 || time.len() != 4 {
+        return None;
+    }
+    parse_record_time(&format!("{date}T{time}00Z")).ok()
+}
+
+/// Classification of the log files found in the log folder (W1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFolderReport {
+    /// Findings and warnings.
+    pub findings: Vec<Finding>,
+    /// Log files newer than the newest digest: not yet covered.
+    pub pending: Vec<Location>,
+}
+
+/// A period whose log files no digest can vouch for, and why (a chain gap, a digest that
+/// could not be read): its log files are unverifiable, not forged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uncovered {
+    /// Start (exclusive for unreadable digests, inclusive for gaps).
+    pub from: UtcTime,
+    /// End.
+    pub to: UtcTime,
+    /// The reason, completing "delivered …".
+    pub reason: String,
+}
+
+impl Uncovered {
+    /// A chain restart period.
+    #[must_use]
+    pub fn gap(from: UtcTime, to: UtcTime) -> Self {
+        Self {
+            from,
+            to,
+            reason: format!(
+                "during the gap in the digest chain from {} to {}; no digest covers it",
+                format_display(&from),
+                format_display(&to)
+            ),
+        }
+    }
+
+    /// The period of a digest that could not be read.
+    #[must_use]
+    pub fn unreadable(from: UtcTime, to: UtcTime, digest: &Location) -> Self {
+        Self {
+            from,
+            to,
+            reason: format!("in the period of {}, which could not be read", digest.uri()),
+        }
+    }
+}
+
+/// Compares the log files present in the folder with those the digests reference.
+///
+/// `present` are the log keys listed for the window; `referenced` all logs referenced by the
+/// verified digests of every trail delivering there; `uncovered` the periods no digest can
+/// vouch for; `newest_end` the end of the newest verified digest.
+#[must_use]
+pub fn check_log_folder(
+    present: &[Location],
+    referenced: &BTreeSet<Location>,
+    window: (UtcTime, UtcTime),
+    uncovered: &[Uncovered],
+    newest_end: Option<UtcTime>,
+) -> LogFolderReport {
+    let mut report = LogFolderReport::default();
+    for log in present {
+        if referenced.contains(log) {
+            continue;
+        }
+        let Some(at) = log_key_time(&log.key) else {
+            continue;
+        };
+        if at < window.0 || at > window.1 {
+            continue;
+        }
+        if newest_end.is_none_or(|end| at >= end) {
+            report.pending.push(log.clone());
+            continue;
+        }
+        if let Some(u) = uncovered.iter().find(|u| at >= u.from && at <= u.to) {
+            report.findings.push(Finding::new(
+                FindingCode::UnverifiableLog,
+                "Unverifiable log file",
+                log.uri(),
+                format!("delivered {}", u.reason),
+            ));
+            continue;
+        }
+        report.findings.push(Finding::new(
+            FindingCode::UnreferencedLog,
+            "Unreferenced log file",
+            log.uri(),
+            "referenced by no digest".to_owned(),
+        ));
+    }
+    report
+}
+
+/// Trail status as `GetTrailStatus` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TrailStatus {
+    /// `IsLogging`.
+    pub is_logging: Option<bool>,
+    /// `LatestDigestDeliveryTime`.
+    pub latest_digest_delivery: Option<String>,
+}
+
+/// Default margin before a missing tail is reported: hourly delivery plus grace.
+pub const TAIL_MARGIN_HOURS: i64 = 2;
+
+/// Head truncation (W5): the newest digest ends well before the requested end, nothing newer
+/// exists, and the trail was logging.
+#[must_use]
+pub fn check_tail(
+    scope: &DigestScope,
+    bucket: &str,
+    newest_end: Option<UtcTime>,
+    window: (UtcTime, UtcTime),
+    newer_digest_exists: bool,
+    status: Option<&TrailStatus>,
+) -> Option<Finding> {
+    let margin = chrono::Duration::hours(TAIL_MARGIN_HOURS);
+    let last = newest_end.unwrap_or(window.0);
+    if newer_digest_exists || last + margin >= window.1 {
+        return None;
+    }
+    let subject = format!("s3://{bucket}/{}/", scope.list_prefix());
+    let latest = status
+        .and_then(|s| s.latest_digest_delivery.as_deref())
+        .and_then(|t| parse_record_time(t).ok());
+    let gap_text = match newest_end {
+        Some(end) => format!(
+            "the newest digest ends at {}, more than {TAIL_MARGIN_HOURS} h before the requested end {}",
+            format_display(&end),
+            format_display(&window.1)
+        ),
+        None => format!(
+            "no digest covers {} to {}",
+            format_display(&window.0),
+            format_display(&window.1)
+        ),
+    };
+    match (status.and_then(|s| s.is_logging), latest) {
+        (_, Some(latest)) if latest > last => Some(Finding::new(
+            FindingCode::MissingTail,
+            "Digest chain tail",
+            subject,
+            format!(
+                "{gap_text}, yet CloudTrail delivered a digest at {}: the newest digests were deleted",
+                format_display(&latest)
+            ),
+        )),
+        (Some(true), _) => Some(Finding::new(
+            FindingCode::MissingTail,
+            "Digest chain tail",
+            subject,
+            format!("{gap_text} while the trail is logging: the newest digests are missing"),
+        )),
+        (Some(false), _) => None,
+        (None, _) => Some(Finding::new(
+            FindingCode::TailUnconfirmed,
+            "Digest chain tail",
+            subject,
+            format!(
+                "{gap_text}; the trail status could not be read, so a deleted tail cannot be ruled out"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_key_time_reads_the_minute_stamp() {
+        let k = "AWSLogs/1/CloudTrail/us-east-1/2026/03/01/1_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz";
+        assert_eq!(
+            log_key_time(k),
+            parse_record_time("2026-03-01T05:18:00Z").ok()
+        );
+        assert_eq!(log_key_time("AWSLogs/1/CloudTrail/x/junk.json.gz"), None);
+    }
+
+    #[test]
+    fn finding_line_uses_its_own_kind_word() {
+        let f = Finding::new(
+            FindingCode::UnreferencedLog,
+            "Unreferenced log file",
+            "s3://b/k".to_owned(),
+            "referenced by no digest".to_owned(),
+        );
+        assert_eq!(
+            f.line(),
+            "Unreferenced log file\ts3://b/k\tINVALID: referenced by no digest"
+        );
+    }
+}
