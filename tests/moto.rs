@@ -235,7 +235,7 @@ macro_rules! scenarios {
         #[test]
         fn scenario_lists_cover_every_test() {
             let mut tested = vec![$(stringify!($name)),*];
-            let mut listed: Vec<&str> = COMPARABLE.iter().chain(DELIBERATE).copied().collect();
+            let mut listed: Vec<&str> = COMPARABLE.iter().chain(DELIBERATE).chain(support::DETECTION).copied().collect();
             tested.sort_unstable();
             listed.sort_unstable();
             assert_eq!(tested, listed);
@@ -272,6 +272,20 @@ scenarios!(
     spki_key,
     small_key,
     uppercase_hash,
+    forged_log,
+    two_trails_sharing_bucket,
+    fork_previous_signature,
+    wrong_previous_hash,
+    discontinuity,
+    account_mismatch,
+    deleted_run_of_three,
+    deleted_tail,
+    stopped_trail_is_not_a_deleted_tail,
+    digest_trailing_bytes,
+    unlinked_digest,
+    log_outside_path,
+    log_in_gap,
+    pending_log,
     digest_json_list,
     digest_json_string,
     digest_json_number,

@@ -82,6 +82,8 @@ pub struct Case {
     pub expect_stdout: Vec<String>,
     /// Extra finding lines (kinds the reference never prints) that must appear by default.
     pub expect_findings: Vec<String>,
+    /// Whether the extra findings must be exactly `expect_findings` (none when empty).
+    pub only_expected_findings: bool,
     /// Whether the trail reports `IsLogging` (moto: `StartLogging`; bundle: trail status file).
     pub logging: bool,
     /// False where a deliberate difference from the reference applies.
@@ -126,6 +128,7 @@ pub fn case(name: &str, spec: TrailSpec, world: World) -> Case {
         expect_stderr: Vec::new(),
         expect_stdout: Vec::new(),
         expect_findings: Vec::new(),
+        only_expected_findings: false,
         logging: false,
         reference_comparable: true,
     }
@@ -457,7 +460,7 @@ pub fn scenario(name: &str, org: &str) -> Case {
             c.expect_stdout = vec!["12/12 log files valid".into()];
             c
         }
-        other => extra_scenario(other, org),
+        other => detection_scenario(other).unwrap_or_else(|| extra_scenario(other, org)),
     }
 }
 
@@ -1578,6 +1581,13 @@ pub fn extras(c: &Case, default: &Run, reference_only: &Run) -> Vec<String> {
             c.name
         );
     }
+    if c.only_expected_findings {
+        assert_eq!(
+            &lines, &c.expect_findings,
+            "{}: unexpected findings",
+            c.name
+        );
+    }
     lines
 }
 
@@ -1605,3 +1615,284 @@ pub fn check_expectations(c: &Case, run: &Run) {
         );
     }
 }
+
+/// A log object at `key` (under the scenario's bucket) with some records.
+fn put_log(world: &mut World, bucket: &str, key: &str) -> Location {
+    let loc = Location::new(bucket, key);
+    world.objects.insert(
+        loc.clone(),
+        FetchedObject {
+            body: gzip(br#"{"Records":[{"eventName":"ForgedEvent"}]}"#),
+            metadata: BTreeMap::new(),
+        },
+    );
+    loc
+}
+
+fn log_key(spec: &TrailSpec, stamp: &str, suffix: &str) -> String {
+    format!(
+        "AWSLogs/{0}/CloudTrail/us-east-1/2026/03/01/{0}_CloudTrail_us-east-1_{stamp}_{suffix}.json.gz",
+        spec.account_id
+    )
+}
+
+/// Issue 3: the tampering the reference misses, one scenario per detection. Each is also
+/// compared with the reference under `--reference-only`.
+#[allow(clippy::too_many_lines)]
+fn detection_scenario(name: &str) -> Option<Case> {
+    let region = "us-east-1";
+    let k1 = &keys()[0];
+    let c = match name {
+        "forged_log" => {
+            let (spec, mut world) = base(name, None);
+            let log = put_log(
+                &mut world,
+                &spec.bucket.clone(),
+                &log_key(&spec, "20260301T0230Z", "FORGEDforgedFORG"),
+            );
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![line(
+                "Unreferenced log file",
+                &log,
+                "INVALID: referenced by no digest",
+            )];
+            c.only_expected_findings = true;
+            c
+        }
+        "two_trails_sharing_bucket" => {
+            let (spec, mut world) = base(name, None);
+            let mut other = spec.clone();
+            other.trail_name = "neighbour-trail".into();
+            other.seed = 99;
+            let theirs = World::build(&other, keys()).expect("world");
+            world.objects.extend(theirs.objects);
+            let mut c = case(name, spec, world);
+            c.only_expected_findings = true;
+            c
+        }
+        "fork_previous_signature"
+        | "wrong_previous_hash"
+        | "discontinuity"
+        | "account_mismatch" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            let target = if name == "account_mismatch" { 5 } else { 4 };
+            world
+                .resign(&ds[target], k1, |j| match name {
+                    "fork_previous_signature" => {
+                        j["previousDigestSignature"] = json!("ab".repeat(256))
+                    }
+                    "wrong_previous_hash" => j["previousDigestHashValue"] = json!("cd".repeat(32)),
+                    "discontinuity" => j["digestStartTime"] = json!("2026-03-01T04:27:42Z"),
+                    _ => j["awsAccountId"] = json!("999999999999"),
+                })
+                .expect("resign");
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![match name {
+                "fork_previous_signature" => line(
+                    "Digest link",
+                    &ds[4],
+                    &format!(
+                        "INVALID: previousDigestSignature does not match the signature of {} (fork)",
+                        ds[3].uri()
+                    ),
+                ),
+                "wrong_previous_hash" => line(
+                    "Digest link",
+                    &ds[4],
+                    &format!(
+                        "INVALID: previousDigestHashValue does not match the SHA-256 of {} (fork)",
+                        ds[3].uri()
+                    ),
+                ),
+                "discontinuity" => line(
+                    "Digest link",
+                    &ds[4],
+                    &format!(
+                        "INVALID: starts at 2026-03-01T04:27:42Z but its predecessor {} ends at 2026-03-01T04:17:42Z",
+                        ds[3].uri()
+                    ),
+                ),
+                _ => line(
+                    "Digest content",
+                    &ds[5],
+                    "INVALID: awsAccountId is 999999999999, expected 123456789012",
+                ),
+            }];
+            c
+        }
+        "deleted_run_of_three" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            for d in &ds[1..=3] {
+                world.objects.remove(d);
+            }
+            let mut c = case(name, spec, world);
+            c.expect_code = 1;
+            c.expect_stderr = vec![line("Digest file", &ds[3], "INVALID: not found")];
+            c.expect_findings = vec![
+                line(
+                    "Missing digest file",
+                    &ds[2],
+                    &format!(
+                        "INVALID: not found: deleted along with {}; it covered 2026-03-01T02:17:42Z to 2026-03-01T03:17:42Z (expected key, hourly cadence); log files delivered then could not be checked",
+                        ds[3].uri()
+                    ),
+                ),
+                line(
+                    "Missing digest file",
+                    &ds[1],
+                    &format!(
+                        "INVALID: not found: deleted along with {}; it covered 2026-03-01T01:17:42Z to 2026-03-01T02:17:42Z (expected key, hourly cadence); log files delivered then could not be checked",
+                        ds[3].uri()
+                    ),
+                ),
+            ];
+            c
+        }
+        "deleted_tail" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            world.objects.remove(&ds[5]);
+            world.objects.remove(&ds[4]);
+            let mut c = case(name, spec, world);
+            c.logging = true;
+            c.expect_findings = vec![format!(
+                "Digest chain tail\ts3://{}/AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/\tINVALID: the newest digest ends at 2026-03-01T04:17:42Z, more than 2 h before the requested end 2026-03-01T06:40:00Z while the trail is logging: the newest digests are missing",
+                c.spec.bucket
+            )];
+            c.only_expected_findings = true;
+            c
+        }
+        "stopped_trail_is_not_a_deleted_tail" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            world.objects.remove(&ds[5]);
+            world.objects.remove(&ds[4]);
+            let mut c = case(name, spec, world);
+            c.logging = false;
+            c.only_expected_findings = true;
+            c
+        }
+        "digest_trailing_bytes" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            world
+                .objects
+                .get_mut(&ds[2])
+                .expect("digest")
+                .body
+                .extend_from_slice(b"0123456789");
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![line(
+                "Digest content",
+                &ds[2],
+                "INVALID: 10 bytes after the end of the compressed stream",
+            )];
+            c.only_expected_findings = true;
+            c
+        }
+        "unlinked_digest" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            let forged = Location::new(&spec.bucket, ds[3].key.replace("T041742Z", "T044742Z"));
+            let mut json = world.digest_json(&ds[3]).expect("json");
+            json["digestS3Object"] = json!(forged.key);
+            json["digestEndTime"] = json!("2026-03-01T04:47:42Z");
+            let (obj, _) = trailproof::fixture::DigestDraft {
+                location: forged.clone(),
+                json,
+            }
+            .seal(k1, &[])
+            .expect("seal");
+            world.objects.insert(forged.clone(), obj);
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![line(
+                "Unlinked digest file",
+                &forged,
+                "INVALID: validly signed but not on the chain (fork)",
+            )];
+            c.only_expected_findings = true;
+            c
+        }
+        "log_outside_path" => {
+            let (spec, mut world) = base(name, None);
+            let ds = world.digests(&spec, region, false);
+            let elsewhere = put_log(
+                &mut world,
+                &spec.bucket.clone(),
+                "elsewhere/injected.json.gz",
+            );
+            let hash =
+                trailproof::hash::sha256_hex(br#"{"Records":[{"eventName":"ForgedEvent"}]}"#);
+            world
+                .resign(&ds[0], k1, |j| {
+                    j["logFiles"].as_array_mut().expect("list").push(json!({
+                        "s3Bucket": elsewhere.bucket, "s3Object": elsewhere.key,
+                        "hashValue": hash, "hashAlgorithm": "SHA-256"
+                    }));
+                })
+                .expect("resign");
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![line(
+                "Log reference",
+                &elsewhere,
+                &format!(
+                    "INVALID: referenced by {} outside the trail's log folder AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/",
+                    ds[0].uri()
+                ),
+            )];
+            c
+        }
+        "log_in_gap" => {
+            let (spec, _) = base(name, None);
+            let mut spec = spec;
+            spec.stopped_hours = vec![3];
+            let mut world = World::build(&spec, keys()).expect("world");
+            let log = put_log(
+                &mut world,
+                &spec.bucket.clone(),
+                &log_key(&spec, "20260301T0330Z", "INGAPloggedINGAP"),
+            );
+            let mut c = case(name, spec, world);
+            c.expect_findings = vec![line(
+                "Unverifiable log file",
+                &log,
+                "WARNING: delivered during the gap in the digest chain from 2026-03-01T03:17:42Z to 2026-03-01T04:17:42Z; no digest covers it",
+            )];
+            c.only_expected_findings = true;
+            c
+        }
+        "pending_log" => {
+            let (spec, mut world) = base(name, None);
+            put_log(
+                &mut world,
+                &spec.bucket.clone(),
+                &log_key(&spec, "20260301T0630Z", "PENDINGpending00"),
+            );
+            let mut c = case(name, spec, world);
+            c.only_expected_findings = true;
+            c
+        }
+        _ => return None,
+    };
+    Some(c)
+}
+
+/// Issue 3 detection scenarios (all compared with the reference under `--reference-only`).
+pub const DETECTION: &[&str] = &[
+    "forged_log",
+    "two_trails_sharing_bucket",
+    "fork_previous_signature",
+    "wrong_previous_hash",
+    "discontinuity",
+    "account_mismatch",
+    "deleted_run_of_three",
+    "deleted_tail",
+    "stopped_trail_is_not_a_deleted_tail",
+    "digest_trailing_bytes",
+    "unlinked_digest",
+    "log_outside_path",
+    "log_in_gap",
+    "pending_log",
+];
