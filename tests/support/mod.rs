@@ -1680,7 +1680,7 @@ fn detection_scenario(name: &str) -> Option<Case> {
             world
                 .resign(&ds[target], k1, |j| match name {
                     "fork_previous_signature" => {
-                        j["previousDigestSignature"] = json!("ab".repeat(256))
+                        j["previousDigestSignature"] = json!("ab".repeat(256));
                     }
                     "wrong_previous_hash" => j["previousDigestHashValue"] = json!("cd".repeat(32)),
                     "discontinuity" => j["digestStartTime"] = json!("2026-03-01T04:27:42Z"),
