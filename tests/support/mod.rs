@@ -9,7 +9,8 @@
     clippy::missing_panics_doc,
     clippy::expect_used,
     clippy::unwrap_used,
-    clippy::panic
+    clippy::panic,
+    clippy::struct_excessive_bools
 )]
 
 use std::collections::BTreeMap;
