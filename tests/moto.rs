@@ -583,3 +583,102 @@ async fn all_regions_verifies_every_region_with_a_total() {
         run.stdout
     );
 }
+
+fn run_fetch(c: &Case, out: &std::path::Path) -> Run {
+    let ep = endpoint();
+    let o = Command::new(support::bin())
+        .arg("fetch")
+        .arg("--out")
+        .arg(out)
+        .args(verify_args(c))
+        .args(["--endpoint-url", &ep])
+        .env("AWS_ENDPOINT_URL", &ep)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .expect("run trailproof fetch");
+    Run::from_output(&o)
+}
+
+fn verify_bundle(c: &Case, dir: &std::path::Path) -> Run {
+    let o = Command::new(support::bin())
+        .arg("verify")
+        .args(verify_args(c))
+        .arg("--bundle")
+        .arg(dir)
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("run trailproof verify --bundle");
+    Run::from_output(&o)
+}
+
+/// Splits the bundle summary line off a fetch run's stderr.
+fn without_summary(run: &Run) -> (Run, String) {
+    let (rest, summary) = run
+        .stderr
+        .rsplit_once("Evidence bundle ")
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .expect("fetch prints its bundle summary");
+    (
+        Run {
+            code: run.code,
+            stdout: run.stdout.clone(),
+            stderr: rest,
+        },
+        summary,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
+    // A world with tampering of several kinds, so the bundle must carry every answer.
+    let (spec, mut world) = support::base("bundle_round_trip", None);
+    let ds = world.digests(&spec, "us-east-1", false);
+    world.objects.remove(&ds[2]);
+    world.objects.remove(&ds[1]);
+    let logs = world.logs(&spec, "us-east-1");
+    world.objects.get_mut(&logs[9]).expect("log").body = trailproof::fixture::gzip(b"{}");
+    let stem = logs[7].key.trim_end_matches(".json.gz");
+    let forged = trailproof::chain::digest::Location::new(
+        &spec.bucket,
+        format!("{}FORGEDforgedFORG.json.gz", &stem[..stem.len() - 16]),
+    );
+    world.objects.insert(forged.clone(), world.objects[&logs[7]].clone());
+    let mut c = support::case("bundle_round_trip", spec, world);
+    c.logging = true;
+    upload(&c).await;
+    let online = run_ours(&c);
+    assert_eq!(online.code, 1, "{online:?}");
+    assert!(online.stderr.contains(&format!("Unreferenced log file\t{}\tINVALID", forged.uri())));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let (fetched, summary) = without_summary(&run_fetch(&c, dir.path()));
+    assert_eq!(fetched, online, "fetch prints the same verification as verify");
+    assert!(summary.contains("could not be read"), "{summary}");
+    let meta = dir.path().join(".trailproof");
+    for f in ["manifest.json", "public-keys.json", "trail.json", "trail-status.json"] {
+        assert!(meta.join(f).is_file(), "bundle lacks {f}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(meta.join("manifest.json")).expect("manifest")).expect("json");
+    assert_eq!(manifest["schema_version"], "trailproof.bundle/1");
+    assert_eq!(manifest["complete"], true);
+    let files = manifest["files"].as_array().expect("files");
+    let forged_rel = format!("{}/{}", forged.bucket, forged.key);
+    let entry = files.iter().find(|f| f["path"] == forged_rel.as_str()).expect("forged log mirrored");
+    let bytes = std::fs::read(dir.path().join(&forged_rel)).expect("read");
+    assert_eq!(entry["sha256"], trailproof::hash::sha256_hex(&bytes));
+
+    // Offline, with nothing but the bundle: the same bytes and exit code.
+    let offline = verify_bundle(&c, dir.path());
+    assert_eq!(offline, online, "bundle verification differs from the online run");
+
+    // Resume: remove part of the bundle and fetch again.
+    std::fs::remove_file(dir.path().join(&forged_rel)).expect("rm");
+    std::fs::remove_file(dir.path().join(format!("{}/{}", ds[4].bucket, ds[4].key))).expect("rm");
+    let (again, summary) = without_summary(&run_fetch(&c, dir.path()));
+    assert_eq!(again, online);
+    assert!(summary.contains(": 2 objects fetched,"), "{summary}");
+    assert_eq!(verify_bundle(&c, dir.path()), online);
+}

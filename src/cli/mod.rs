@@ -21,11 +21,27 @@ pub enum Command {
     /// Verify the digest chain and every log file it references (a stricter, faster
     /// `aws cloudtrail validate-logs`).
     Verify(verify::VerifyArgs),
+    /// Verify from S3 and write an evidence bundle: a mirror of every object and listing the
+    /// verdicts depend on, the public keys, the trail description and status, and a
+    /// manifest of SHA-256s. Re-verify it offline with `verify --bundle DIR`. Resumes.
+    Fetch(FetchArgs),
+}
+
+/// Options of `fetch`: those of `verify`, plus where to write.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// Bundle folder to write (created; an interrupted fetch into it resumes).
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// What to verify and record.
+    #[command(flatten)]
+    pub verify: verify::VerifyArgs,
 }
 
 /// Runs a command and returns its exit code.
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Verify(args) => verify::run(args).await,
+        Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
     }
 }

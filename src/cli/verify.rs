@@ -119,7 +119,12 @@ impl From<anyhow::Error> for Fatal {
 
 /// Runs `verify`.
 pub async fn run(args: VerifyArgs) -> u8 {
-    match run_inner(args).await {
+    run_recording(args, None).await
+}
+
+/// Runs `verify`, recording an evidence bundle into `record` when given (`trailproof fetch`).
+pub async fn run_recording(args: VerifyArgs, record: Option<PathBuf>) -> u8 {
+    match run_inner(args, record).await {
         Ok(code) => code,
         Err(Fatal(msg)) => {
             let mut err = std::io::stderr().lock();
@@ -197,7 +202,7 @@ async fn infer_org<S: ObjectSource>(
     None
 }
 
-async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
+async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fatal> {
     // Same order of checks as the reference: dates, range, then ARN.
     let start = parse_user_time(&args.start_time).map_err(|e| Fatal(e.to_string()))?;
     let end = match &args.end_time {
@@ -218,8 +223,16 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
     };
 
     if let Some(dir) = &args.bundle {
+        if record.is_some() {
+            return Err(Fatal(
+                "fetch reads from S3; --bundle is for verify".to_owned(),
+            ));
+        }
         let source = Arc::new(LocalSource::new(dir));
         let meta = dir.join(BUNDLE_META);
+        let described = std::fs::read(meta.join("trail.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<BundleTrail>(&b).ok());
         let key_path = args
             .public_keys
             .clone()
@@ -228,9 +241,10 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
                 Fatal("--bundle needs --public-keys (no AWS calls are made offline)".to_owned())
             })?;
         let keys = file_keys(&key_path)?;
-        let bucket = match &args.s3_bucket {
-            Some(b) => b.clone(),
-            None => single_bucket(dir)?,
+        let bucket = match (&args.s3_bucket, &described) {
+            (Some(b), _) => b.clone(),
+            (None, Some(d)) => d.bucket.clone(),
+            (None, None) => single_bucket(dir)?,
         };
         let status = std::fs::read(meta.join("trail-status.json"))
             .ok()
@@ -240,8 +254,11 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
             start,
             end,
             bucket,
-            prefix: args.s3_prefix.clone(),
-            org: None,
+            prefix: args
+                .s3_prefix
+                .clone()
+                .or_else(|| described.as_ref().and_then(|d| d.prefix.clone())),
+            org: described.as_ref().and_then(|d| d.organization_id.clone()),
             status,
             object_source: format!("bundle:{}", dir.display()),
         };
@@ -288,8 +305,98 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, Fatal> {
         status,
         object_source: "s3".to_owned(),
     };
+    if let Some(dir) = record {
+        return record_bundle(&args, resolved, source, keys, &dir).await;
+    }
     let plan = plan(&args, resolved, source.as_ref(), &keys).await?;
     Ok(execute(&args, &plan, source, &keys).await)
+}
+
+/// What a bundle records about the trail, so that `verify --bundle` needs no AWS call.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct BundleTrail {
+    trail_arn: String,
+    bucket: String,
+    prefix: Option<String>,
+    organization_id: Option<String>,
+}
+
+/// `trailproof fetch`: verifies from S3 through a recorder, then writes the keys, the trail
+/// answers and a manifest next to the mirrored objects.
+async fn record_bundle(
+    args: &VerifyArgs,
+    resolved: Resolved,
+    s3: Arc<S3Source>,
+    keys: AnyKeys,
+    dir: &std::path::Path,
+) -> Result<u8, Fatal> {
+    use crate::source::record::{ManifestEntry, Recorder, RecordingKeys, manifest_entries};
+    let meta = dir.join(BUNDLE_META);
+    std::fs::create_dir_all(&meta).with_context(|| format!("cannot create {}", meta.display()))?;
+    let s3 =
+        Arc::try_unwrap(s3).map_err(|_| Fatal("internal: S3 source still shared".to_owned()))?;
+    let recorder = Arc::new(Recorder::new(
+        s3,
+        dir,
+        usize::from(args.concurrency),
+        Limits::default().max_log_bytes,
+    ));
+    let keys = RecordingKeys::new(keys);
+    let described = BundleTrail {
+        trail_arn: resolved.arn.arn.clone(),
+        bucket: resolved.bucket.clone(),
+        prefix: resolved.prefix.clone(),
+        organization_id: resolved.org.clone(),
+    };
+    let status = resolved.status.clone();
+    let plan = plan(args, resolved, recorder.as_ref(), &keys).await?;
+    let mut code = execute(args, &plan, Arc::clone(&recorder), &keys).await;
+
+    fn write_json<T: serde::Serialize>(
+        meta: &std::path::Path,
+        name: &str,
+        value: &T,
+    ) -> Result<(), Fatal> {
+        let path = meta.join(name);
+        let mut bytes = serde_json::to_vec_pretty(value)
+            .map_err(|e| Fatal(format!("cannot encode {name}: {e}")))?;
+        bytes.push(b'\n');
+        crate::source::record::write_atomic(&path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+    write_json(&meta, "public-keys.json", &keys.to_json())?;
+    write_json(&meta, "trail.json", &described)?;
+    if let Some(s) = &status {
+        write_json(&meta, "trail-status.json", s)?;
+    }
+    let manifest_path = meta.join("manifest.json");
+    let files: Vec<ManifestEntry> = manifest_entries(dir, &manifest_path)
+        .with_context(|| format!("cannot hash the files of {}", dir.display()))?;
+    let stats = recorder.stats();
+    let manifest = serde_json::json!({
+        "schema_version": "trailproof.bundle/1",
+        "tool": crate::report::Tool::default(),
+        "created_at": crate::time::format_rfc3339(&now()),
+        "inputs": plan.inputs.clone(),
+        "complete": stats.failed == 0,
+        "files": files,
+    });
+    write_json(&meta, "manifest.json", &manifest)?;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "Evidence bundle {}: {} objects fetched, {} already present, {} could not be read; {} files in the manifest",
+        dir.display(),
+        stats.fetched,
+        stats.reused,
+        stats.failed,
+        files.len()
+    );
+    if stats.failed > 0 && code == exit::CLEAN {
+        code = exit::INCOMPLETE;
+    }
+    Ok(code)
 }
 
 fn single_bucket(dir: &std::path::Path) -> Result<String, Fatal> {

@@ -13,6 +13,7 @@ use crate::time::UtcTime;
 
 pub mod keys;
 pub mod local;
+pub mod record;
 pub mod s3;
 pub mod trail;
 
