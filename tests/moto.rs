@@ -644,35 +644,56 @@ async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
         &spec.bucket,
         format!("{}FORGEDforgedFORG.json.gz", &stem[..stem.len() - 16]),
     );
-    world.objects.insert(forged.clone(), world.objects[&logs[7]].clone());
+    world
+        .objects
+        .insert(forged.clone(), world.objects[&logs[7]].clone());
     let mut c = support::case("bundle_round_trip", spec, world);
     c.logging = true;
     upload(&c).await;
     let online = run_ours(&c);
     assert_eq!(online.code, 1, "{online:?}");
-    assert!(online.stderr.contains(&format!("Unreferenced log file\t{}\tINVALID", forged.uri())));
+    assert!(
+        online
+            .stderr
+            .contains(&format!("Unreferenced log file\t{}\tINVALID", forged.uri()))
+    );
 
     let dir = tempfile::tempdir().expect("tmp");
     let (fetched, summary) = without_summary(&run_fetch(&c, dir.path()));
-    assert_eq!(fetched, online, "fetch prints the same verification as verify");
+    assert_eq!(
+        fetched, online,
+        "fetch prints the same verification as verify"
+    );
     assert!(summary.contains("could not be read"), "{summary}");
     let meta = dir.path().join(".trailproof");
-    for f in ["manifest.json", "public-keys.json", "trail.json", "trail-status.json"] {
+    for f in [
+        "manifest.json",
+        "public-keys.json",
+        "trail.json",
+        "trail-status.json",
+    ] {
         assert!(meta.join(f).is_file(), "bundle lacks {f}");
     }
     let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(meta.join("manifest.json")).expect("manifest")).expect("json");
+        serde_json::from_slice(&std::fs::read(meta.join("manifest.json")).expect("manifest"))
+            .expect("json");
     assert_eq!(manifest["schema_version"], "trailproof.bundle/1");
     assert_eq!(manifest["complete"], true);
     let files = manifest["files"].as_array().expect("files");
     let forged_rel = format!("{}/{}", forged.bucket, forged.key);
-    let entry = files.iter().find(|f| f["path"] == forged_rel.as_str()).expect("forged log mirrored");
+    let entry = files
+        .iter()
+        .find(|f| f["path"] == forged_rel.as_str())
+        .expect("forged log mirrored");
     let bytes = std::fs::read(dir.path().join(&forged_rel)).expect("read");
     assert_eq!(entry["sha256"], trailproof::hash::sha256_hex(&bytes));
 
     // Offline, with nothing but the bundle: the same bytes and exit code.
     let offline = verify_bundle(&c, dir.path());
-    assert_eq!(offline, online, "bundle verification differs from the online run");
+    assert_eq!(
+        offline, online,
+        "bundle verification differs from the online run"
+    );
 
     // Resume: remove part of the bundle and fetch again.
     std::fs::remove_file(dir.path().join(&forged_rel)).expect("rm");

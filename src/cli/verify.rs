@@ -202,6 +202,7 @@ async fn infer_org<S: ObjectSource>(
     None
 }
 
+#[allow(clippy::too_many_lines)] // the two source set-ups (bundle, S3) side by side
 async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fatal> {
     // Same order of checks as the reference: dates, range, then ARN.
     let start = parse_user_time(&args.start_time).map_err(|e| Fatal(e.to_string()))?;
@@ -321,6 +322,21 @@ struct BundleTrail {
     organization_id: Option<String>,
 }
 
+/// Writes pretty JSON atomically into the bundle metadata folder.
+fn write_json<T: serde::Serialize>(
+    meta: &std::path::Path,
+    name: &str,
+    value: &T,
+) -> Result<(), Fatal> {
+    let path = meta.join(name);
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| Fatal(format!("cannot encode {name}: {e}")))?;
+    bytes.push(b'\n');
+    crate::source::record::write_atomic(&path, &bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
 /// `trailproof fetch`: verifies from S3 through a recorder, then writes the keys, the trail
 /// answers and a manifest next to the mirrored objects.
 async fn record_bundle(
@@ -342,7 +358,7 @@ async fn record_bundle(
         Limits::default().max_log_bytes,
     ));
     let keys = RecordingKeys::new(keys);
-    let described = BundleTrail {
+    let trail_answers = BundleTrail {
         trail_arn: resolved.arn.arn.clone(),
         bucket: resolved.bucket.clone(),
         prefix: resolved.prefix.clone(),
@@ -352,21 +368,8 @@ async fn record_bundle(
     let plan = plan(args, resolved, recorder.as_ref(), &keys).await?;
     let mut code = execute(args, &plan, Arc::clone(&recorder), &keys).await;
 
-    fn write_json<T: serde::Serialize>(
-        meta: &std::path::Path,
-        name: &str,
-        value: &T,
-    ) -> Result<(), Fatal> {
-        let path = meta.join(name);
-        let mut bytes = serde_json::to_vec_pretty(value)
-            .map_err(|e| Fatal(format!("cannot encode {name}: {e}")))?;
-        bytes.push(b'\n');
-        crate::source::record::write_atomic(&path, &bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    }
     write_json(&meta, "public-keys.json", &keys.to_json())?;
-    write_json(&meta, "trail.json", &described)?;
+    write_json(&meta, "trail.json", &trail_answers)?;
     if let Some(s) = &status {
         write_json(&meta, "trail-status.json", s)?;
     }

@@ -123,13 +123,13 @@ impl<S: ObjectSource> Recorder<S> {
         location: &Location,
         max_bytes: u64,
     ) -> Result<FetchedObject, FetchError> {
-        if self.path(location).is_file() {
-            if let Ok(obj) = self.local.get(location, max_bytes).await {
-                if self.mark(location) {
-                    self.reused.fetch_add(1, Ordering::Relaxed);
-                }
-                return Ok(obj);
+        if self.path(location).is_file()
+            && let Ok(obj) = self.local.get(location, max_bytes).await
+        {
+            if self.mark(location) {
+                self.reused.fetch_add(1, Ordering::Relaxed);
             }
+            return Ok(obj);
         }
         match self.inner.get(location, max_bytes).await {
             Ok(obj) => {
