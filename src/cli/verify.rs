@@ -364,13 +364,13 @@ async fn record_bundle(
         prefix: resolved.prefix.clone(),
         organization_id: resolved.org.clone(),
     };
-    let status = resolved.status.clone();
+    let trail_status = resolved.status.clone();
     let plan = plan(args, resolved, recorder.as_ref(), &keys).await?;
     let mut code = execute(args, &plan, Arc::clone(&recorder), &keys).await;
 
     write_json(&meta, "public-keys.json", &keys.to_json())?;
     write_json(&meta, "trail.json", &trail_answers)?;
-    if let Some(s) = &status {
+    if let Some(s) = &trail_status {
         write_json(&meta, "trail-status.json", s)?;
     }
     let manifest_path = meta.join("manifest.json");
