@@ -47,6 +47,8 @@ pub struct VerifyConfig {
     pub detect: bool,
     /// `GetTrailStatus`, when it could be read (head-truncation check).
     pub trail_status: Option<TrailStatus>,
+    /// Anchors from the state file, by chain id.
+    pub anchors: std::collections::BTreeMap<String, crate::chain::anchor::Anchor>,
 }
 
 impl VerifyConfig {
@@ -116,6 +118,8 @@ pub enum Item {
     Finding(Finding),
     /// A log file newer than the newest digest: not covered yet, not a finding.
     PendingLog(Location),
+    /// The newest verified standard digest of the region (the next run's anchor).
+    Head(crate::chain::anchor::Anchor),
     /// A chain restart note.
     Gap {
         /// Chain.
@@ -455,6 +459,12 @@ where
             }
             seen.visits.push((kind, walker.visits().to_vec()));
         }
+        let head = seen
+            .valid
+            .iter()
+            .filter(|d| d.kind == ChainKind::Standard)
+            .max_by_key(|d| d.end.instant)
+            .map(crate::chain::anchor::Anchor::of);
         if cfg.detect {
             let found = detect(
                 source.as_ref(),
@@ -475,6 +485,11 @@ where
                     return;
                 }
             }
+        }
+        if let Some(head) = head {
+            let _ = tx
+                .send(Box::pin(futures::future::ready(Item::Head(head))))
+                .await;
         }
         drop(tx);
     };
@@ -813,6 +828,19 @@ async fn detect<S: ObjectSource + 'static>(
 ) -> Vec<Item> {
     use crate::chain::findings;
     let mut out: Vec<Finding> = Vec::new();
+    let id = crate::chain::anchor::chain_id(&cfg.arn.arn, &cfg.bucket, &scope.list_prefix());
+    if let Some(anchor) = cfg.anchors.get(&id) {
+        let visits = seen
+            .visits
+            .iter()
+            .find(|(k, _)| *k == ChainKind::Standard)
+            .map_or(&[][..], |(_, v)| v.as_slice());
+        out.extend(crate::chain::anchor::check_anchor(
+            anchor,
+            visits,
+            &seen.judged,
+        ));
+    }
     // W2, W4, W7, W8 along the walked chains.
     for (kind, visits) in &seen.visits {
         out.extend(findings::check_chain(

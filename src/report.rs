@@ -90,6 +90,8 @@ pub struct RegionSummary {
     pub found_start: Option<RecordTime>,
     /// Latest min(digest end, requested end) over valid digests.
     pub found_end: Option<RecordTime>,
+    /// Newest verified standard digest (the next anchor).
+    pub head: Option<crate::chain::anchor::Anchor>,
 }
 
 impl RegionSummary {
@@ -142,6 +144,7 @@ impl RegionSummary {
                 crate::chain::findings::Severity::Warning => self.counts.warnings += 1,
             },
             Item::PendingLog(_) => self.counts.pending_logs += 1,
+            Item::Head(h) => self.head = Some(h.clone()),
         }
     }
 }
@@ -182,6 +185,13 @@ pub enum Event {
     },
     /// A finding the reference does not make.
     Finding(Finding),
+    /// The newest verified standard digest (the anchor a `--state` run keeps).
+    Head {
+        /// `s3://bucket/key`.
+        uri: String,
+        /// Its `digestEndTime`.
+        end: String,
+    },
     /// A log file newer than the newest digest.
     PendingLog {
         /// `s3://bucket/key`.
@@ -253,6 +263,10 @@ impl Event {
             }
             Item::Finding(f) => Self::Finding(f.clone()),
             Item::PendingLog(l) => Self::PendingLog { uri: l.uri() },
+            Item::Head(h) => Self::Head {
+                uri: h.location().uri(),
+                end: format_rfc3339(&h.end),
+            },
             Item::Gap { kind, from, to } => Self::Gap {
                 chain: *kind,
                 from: format_rfc3339(from),

@@ -131,7 +131,9 @@ fn json_format_is_one_stable_document() {
     assert_eq!(region["counts"]["digests"]["valid"], 3);
     assert_eq!(region["counts"]["logs"]["valid"], 6);
     let events = region["events"].as_array().expect("events");
-    assert_eq!(events.len(), 9);
+    assert_eq!(events.len(), 10);
+    assert_eq!(events[9]["type"], "head");
+    assert_eq!(region["counts"]["findings"], 0);
     assert_eq!(events[0]["type"], "digest");
     assert_eq!(events[0]["status"], "valid");
     assert_eq!(events[1]["type"], "log");

@@ -61,6 +61,8 @@ pub enum FindingCode {
     DuplicateLogReference,
     /// Bytes after the end of a digest's gzip stream (W8).
     DigestTrailingData,
+    /// The digest anchored by the last run was deleted, rewritten or cut off the chain.
+    AnchorChanged,
 }
 
 /// One extra finding.

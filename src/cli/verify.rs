@@ -44,8 +44,9 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub trail_arn: String,
     /// Validate log files delivered on or after this time (e.g. 2015-01-08T05:21:42Z).
-    #[arg(long)]
-    pub start_time: String,
+    /// Optional with `--state`: the run then starts at the digest anchored by the last run.
+    #[arg(long, required_unless_present = "state")]
+    pub start_time: Option<String>,
     /// Validate log files delivered on or before this time (default: now).
     #[arg(long)]
     pub end_time: Option<String>,
@@ -78,6 +79,10 @@ pub struct VerifyArgs {
     /// `<key>.meta.json` metadata sidecars) instead of S3.
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// State file for scheduled runs: records, per chain, the newest verified digest; the
+    /// next run starts there and proves the newer digests link back to it.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Make only the checks `aws cloudtrail validate-logs` makes: no findings of forged log
     /// files, broken links, deleted runs or tails (the output is then the reference's alone).
     #[arg(long)]
@@ -139,6 +144,8 @@ struct Plan {
     cfg: VerifyConfig,
     regions: Vec<String>,
     inputs: Inputs,
+    /// Start of each region's window (the anchored digest's end with `--state`).
+    region_starts: std::collections::BTreeMap<String, UtcTime>,
 }
 
 fn now() -> UtcTime {
@@ -205,12 +212,17 @@ async fn infer_org<S: ObjectSource>(
 #[allow(clippy::too_many_lines)] // the two source set-ups (bundle, S3) side by side
 async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fatal> {
     // Same order of checks as the reference: dates, range, then ARN.
-    let start = parse_user_time(&args.start_time).map_err(|e| Fatal(e.to_string()))?;
+    let start = args
+        .start_time
+        .as_deref()
+        .map(parse_user_time)
+        .transpose()
+        .map_err(|e| Fatal(e.to_string()))?;
     let end = match &args.end_time {
         Some(t) => parse_user_time(t).map_err(|e| Fatal(e.to_string()))?,
         None => now(),
     };
-    if start > end {
+    if start.is_some_and(|s| s > end) {
         return Err(Fatal(
             "Invalid time range specified: start-time must occur before end-time".to_owned(),
         ));
@@ -462,7 +474,7 @@ async fn resolve_trail(
 /// What was resolved about the trail before planning.
 struct Resolved {
     arn: TrailArn,
-    start: UtcTime,
+    start: Option<UtcTime>,
     end: UtcTime,
     bucket: String,
     prefix: Option<String>,
@@ -499,9 +511,9 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         }
         None => None,
     };
-    let cfg = VerifyConfig {
+    let mut cfg = VerifyConfig {
         arn,
-        start,
+        start: start.unwrap_or(end),
         end,
         bucket,
         prefix,
@@ -511,6 +523,7 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         limits: Limits::default(),
         detect: !args.reference_only,
         trail_status: status,
+        anchors: std::collections::BTreeMap::new(),
     };
     let regions = if args.all_regions {
         let found = audit::discover_regions(source, &cfg).await.map_err(|e| {
@@ -535,6 +548,7 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
                 .unwrap_or_else(|| cfg.arn.home_region.clone()),
         ]
     };
+    let region_starts = anchor_starts(args, &mut cfg, &regions, start)?;
     let inputs = Inputs {
         trail_arn: cfg.arn.arn.clone(),
         start_time: format_rfc3339(&cfg.start),
@@ -551,7 +565,95 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         cfg,
         regions,
         inputs,
+        region_starts,
     })
+}
+
+/// Each region's window start: `--start-time`, or with `--state` the end of the digest the
+/// last run anchored. Loads the anchors into `cfg` and sets its start to the earliest.
+fn anchor_starts(
+    args: &VerifyArgs,
+    cfg: &mut VerifyConfig,
+    regions: &[String],
+    start: Option<UtcTime>,
+) -> Result<std::collections::BTreeMap<String, UtcTime>, Fatal> {
+    // With --state: anchors, and each region's start at its anchored digest.
+    let state = match &args.state {
+        Some(path) => Some(load_state(path)?),
+        None => None,
+    };
+    let mut region_starts = std::collections::BTreeMap::new();
+    for region in regions {
+        let id = crate::chain::anchor::chain_id(
+            &cfg.arn.arn,
+            &cfg.bucket,
+            &cfg.scope(region).list_prefix(),
+        );
+        let region_start = match (start, state.as_ref().and_then(|s| s.chains.get(&id))) {
+            (Some(s), _) => s,
+            (None, Some(anchor)) => anchor.end,
+            (None, None) => {
+                return Err(Fatal(format!(
+                    "no --start-time and no anchor for {id} in the state file: give --start-time for the first run"
+                )));
+            }
+        };
+        if region_start > cfg.end {
+            return Err(Fatal(
+                "Invalid time range specified: start-time must occur before end-time".to_owned(),
+            ));
+        }
+        region_starts.insert(region.clone(), region_start);
+    }
+    if let Some(first) = region_starts.values().min() {
+        cfg.start = *first;
+    }
+    if let Some(s) = state {
+        cfg.anchors = s.chains;
+    }
+    Ok(region_starts)
+}
+
+fn load_state(path: &std::path::Path) -> Result<crate::chain::anchor::StateFile, Fatal> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Fatal(format!(
+                "state file {} is not a trailproof state: {e}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(crate::chain::anchor::StateFile::default())
+        }
+        Err(e) => Err(Fatal(format!(
+            "cannot read state file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Records each region's newest verified digest as its chain's anchor. Only after a run with
+/// no findings: a run that found tampering keeps the old anchor, so the next run reports it
+/// again instead of building on altered history.
+fn save_state(
+    path: &std::path::Path,
+    plan: &Plan,
+    heads: &std::collections::BTreeMap<String, crate::chain::anchor::Anchor>,
+) -> Result<(), Fatal> {
+    let mut state = load_state(path)?;
+    for (region, head) in heads {
+        let id = crate::chain::anchor::chain_id(
+            &plan.cfg.arn.arn,
+            &plan.cfg.bucket,
+            &plan.cfg.scope(region).list_prefix(),
+        );
+        state.chains.insert(id, head.clone());
+    }
+    let mut bytes = serde_json::to_vec_pretty(&state)
+        .map_err(|e| Fatal(format!("cannot encode state: {e}")))?;
+    bytes.push(b'\n');
+    crate::source::record::write_atomic(path, &bytes)
+        .map_err(|e| Fatal(format!("cannot write state file {}: {e}", path.display())))
 }
 
 /// Writes the reference's text, keeping its blank-line rules.
@@ -638,7 +740,7 @@ impl TextOut {
                 }
             }
             Item::Finding(f) => self.findings.push(f.line()),
-            Item::PendingLog(_) => {}
+            Item::PendingLog(_) | Item::Head(_) => {}
             Item::Gap { kind, from, to } => self.status(
                 &format!(
                     "{}No log files were delivered by CloudTrail between {} and {}",
@@ -762,6 +864,7 @@ where
     let mut totals = Counts::default();
     let mut failed = 0usize;
     let mut reports = Vec::new();
+    let mut heads = std::collections::BTreeMap::new();
     for (index, region) in plan.regions.iter().enumerate() {
         if text && multi {
             let lead = if index > 0 { "\n" } else { "" };
@@ -769,6 +872,14 @@ where
         }
         let mut summary = RegionSummary::default();
         let mut events = Vec::new();
+        let cfg = &VerifyConfig {
+            start: plan
+                .region_starts
+                .get(region)
+                .copied()
+                .unwrap_or(plan.cfg.start),
+            ..plan.cfg.clone()
+        };
         let requested = (cfg.start, cfg.end);
         let result = {
             let mut emit = |item: Item| {
@@ -813,6 +924,9 @@ where
             out.summary(cfg, &summary);
         }
         totals.add(&summary.counts);
+        if let Some(head) = summary.head.clone() {
+            heads.insert(region.clone(), head);
+        }
         reports.push(region_report(region, cfg, &summary, events, error));
     }
     if let Some(pb) = &out.progress {
@@ -834,6 +948,14 @@ where
         }
     } else {
         print_json(plan, reports, &totals, code);
+    }
+    if let Some(path) = &args.state
+        && code != exit::FINDINGS
+        && let Err(Fatal(msg)) = save_state(path, plan, &heads)
+    {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\n{msg}\n");
+        return exit::CANNOT_RUN;
     }
     code
 }
