@@ -816,6 +816,138 @@ async fn newer_digest_exists<S: ObjectSource>(
         .is_ok_and(|keys| keys.iter().any(|k| filter.matches(k)))
 }
 
+/// The verdict on the earliest version of an overwritten or deleted object.
+async fn earliest_verdict<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    keys: &KeySet,
+    expected: &HashMap<&Location, &ExpectedHash>,
+    location: &Location,
+    id: &str,
+    is_digest: bool,
+) -> String {
+    match source
+        .get_version(location, id, cfg.limits.max_log_bytes)
+        .await
+    {
+        Err(e) => format!(
+            "the earliest version ({id}) could not be read: {}",
+            e.verdict_text()
+        ),
+        Ok(obj) if is_digest => {
+            let kind = if crate::chain::layout::is_backfill_key(&location.key) {
+                ChainKind::Backfill
+            } else {
+                ChainKind::Standard
+            };
+            match verify_outside(
+                kind,
+                location,
+                &Ok(obj),
+                keys,
+                &cfg.arn.home_region,
+                &cfg.limits,
+            ) {
+                Some(Ok(_)) => format!("the earliest version ({id}) is validly signed"),
+                Some(Err(f)) => format!("the earliest version ({id}) is INVALID: {}", f.message()),
+                None => format!("the earliest version ({id}) could not be read"),
+            }
+        }
+        Ok(obj) => match expected.get(location) {
+            None => format!("the earliest version ({id}) is referenced by no verified digest"),
+            Some(want) => match verify_log(&obj.body, want) {
+                LogVerdict::Valid => format!("the earliest version ({id}) matches its digest"),
+                v => format!("the earliest version ({id}) is INVALID: {}", v.message()),
+            },
+        },
+    }
+}
+
+/// Versioned buckets (W9): digests and logs of the window that were overwritten or deleted,
+/// with the verdict of their earliest version.
+async fn version_findings<S: ObjectSource>(
+    source: &S,
+    cfg: &VerifyConfig,
+    scope: &DigestScope,
+    keys: &KeySet,
+    seen: &WalkRecord,
+) -> Vec<Finding> {
+    let expected: HashMap<&Location, &ExpectedHash> = seen
+        .valid
+        .iter()
+        .flat_map(|d| d.logs.iter().map(|l| (&l.location, &l.expected)))
+        .collect();
+    let lo = format_key(&cfg.start);
+    let hi = format_key(&(cfg.end + chrono::Duration::hours(1)));
+    let mut out = Vec::new();
+    for (prefix, is_digest) in [
+        (format!("{}/", scope.list_prefix()), true),
+        (scope.log_prefix(), false),
+    ] {
+        let versions = match source.versions(&cfg.bucket, &prefix).await {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(e) => {
+                out.push(Finding::versions_unavailable(
+                    format!("s3://{}/{prefix}", cfg.bucket),
+                    &e.verdict_text(),
+                ));
+                continue;
+            }
+        };
+        let mut by_key: std::collections::BTreeMap<&str, Vec<&crate::source::ObjectVersion>> =
+            std::collections::BTreeMap::new();
+        for v in &versions {
+            by_key.entry(v.key.as_str()).or_default().push(v);
+        }
+        for (key, vs) in by_key {
+            let in_window = if is_digest {
+                let ts = key_timestamp(key);
+                ts >= lo && ts <= hi
+            } else {
+                crate::chain::findings::log_key_time(key)
+                    .is_some_and(|t| t >= cfg.start && t <= cfg.end)
+            };
+            let data: Vec<&&crate::source::ObjectVersion> =
+                vs.iter().filter(|v| !v.delete_marker).collect();
+            let deleted = vs.iter().any(|v| v.delete_marker && v.is_latest);
+            if !in_window || (data.len() <= 1 && !deleted) {
+                continue;
+            }
+            let location = Location::new(&cfg.bucket, key);
+            let verdict = match data.last() {
+                None => "no earlier version is left".to_owned(),
+                Some(first) => {
+                    earliest_verdict(
+                        source,
+                        cfg,
+                        keys,
+                        &expected,
+                        &location,
+                        &first.version_id,
+                        is_digest,
+                    )
+                    .await
+                }
+            };
+            let message = if deleted {
+                format!(
+                    "deleted (delete marker); {} earlier version(s) kept; {verdict}",
+                    data.len()
+                )
+            } else {
+                format!(
+                    "{} versions (overwritten {} time(s) after delivery); {verdict}",
+                    data.len(),
+                    data.len() - 1
+                )
+            };
+            out.push(Finding::versioned(is_digest, deleted, &location, message));
+        }
+    }
+    out
+}
+
 /// The checks the reference lacks (spec §7, W1–W8), after both walks of a region.
 async fn detect<S: ObjectSource + 'static>(
     source: &S,
@@ -852,6 +984,7 @@ async fn detect<S: ObjectSource + 'static>(
         ));
     }
     out.extend(findings::check_duplicates(&seen.valid));
+    out.extend(version_findings(source, cfg, scope, keys, &seen).await);
     // W3, then W1 with every trail's references.
     let (unlinked, mut referenced) = unlinked_digests(prefetch, cfg, keys, listed, &seen).await;
     out.extend(unlinked);

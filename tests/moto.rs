@@ -703,3 +703,91 @@ async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
     assert!(summary.contains(": 2 objects fetched,"), "{summary}");
     assert_eq!(verify_bundle(&c, dir.path()), online);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versioned_bucket_reports_overwritten_and_deleted_objects_and_bundles_them() {
+    // A bucket of its own per run: versions accumulate on a reused server.
+    let (mut spec, _) = support::base("versioned", None);
+    spec.bucket = format!("tp-versioned-{}", std::process::id());
+    let world = trailproof::fixture::World::build(&spec, support::keys()).expect("world");
+    let c = support::case("versioned", spec, world);
+    let conf = sdk_config("us-east-1").await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&c.spec.bucket)
+        .send()
+        .await
+        .expect("bucket");
+    s3.put_bucket_versioning()
+        .bucket(&c.spec.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    upload(&c).await;
+    // After delivery: a log is overwritten, a digest deleted.
+    let log = c.world.logs(&c.spec, "us-east-1")[6].clone();
+    s3.put_object()
+        .bucket(&log.bucket)
+        .key(&log.key)
+        .body(ByteStream::from(trailproof::fixture::gzip(
+            b"{\"Records\":[]}",
+        )))
+        .send()
+        .await
+        .expect("overwrite");
+    let digest = c.world.digests(&c.spec, "us-east-1", false)[1].clone();
+    s3.delete_object()
+        .bucket(&digest.bucket)
+        .key(&digest.key)
+        .send()
+        .await
+        .expect("delete");
+
+    let online = run_ours(&c);
+    assert_eq!(online.code, 1, "{online:?}");
+    // The reference's vocabulary keeps the current version's verdict.
+    assert!(online.stderr.contains(&format!(
+        "Log file\t{}\tINVALID: hash value doesn't match",
+        log.uri()
+    )));
+    assert!(online.stderr.contains(&format!(
+        "Digest file\t{}\tINVALID: not found",
+        digest.uri()
+    )));
+    // Earlier versions get lines of their own.
+    let overwritten = format!(
+        "Overwritten log file\t{}\tINVALID: 2 versions (overwritten 1 time(s) after delivery); the earliest version (",
+        log.uri()
+    );
+    assert!(online.stderr.contains(&overwritten), "{}", online.stderr);
+    assert!(
+        online.stderr.contains(") matches its digest\n"),
+        "{}",
+        online.stderr
+    );
+    let deleted = format!(
+        "Deleted digest file\t{}\tINVALID: deleted (delete marker); 1 earlier version(s) kept; the earliest version (",
+        digest.uri()
+    );
+    assert!(online.stderr.contains(&deleted), "{}", online.stderr);
+    assert!(
+        online.stderr.contains(") is validly signed\n"),
+        "{}",
+        online.stderr
+    );
+
+    // A bundle keeps the versions: offline verification says the same.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (fetched, _) = without_summary(&run_fetch(&c, dir.path()));
+    assert_eq!(fetched, online);
+    assert_eq!(verify_bundle(&c, dir.path()), online);
+}

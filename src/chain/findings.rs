@@ -63,6 +63,39 @@ pub enum FindingCode {
     DigestTrailingData,
     /// The digest anchored by the last run was deleted, rewritten or cut off the chain.
     AnchorChanged,
+    /// A versioned digest or log was overwritten after delivery (W9).
+    ObjectOverwritten,
+    /// A versioned digest or log was deleted (its current version is a delete marker) (W9).
+    ObjectDeleted,
+    /// The versions of a folder could not be listed: overwrites cannot be ruled out.
+    VersionsUnavailable,
+}
+
+impl Finding {
+    /// The versions under `folder` could not be listed.
+    #[must_use]
+    pub fn versions_unavailable(folder: String, why: &str) -> Self {
+        Self::new(
+            FindingCode::VersionsUnavailable,
+            "Object versions",
+            folder,
+            format!(
+                "could not list versions ({why}); overwritten or deleted objects cannot be ruled out"
+            ),
+        )
+    }
+
+    /// A finding on an object whose earlier versions tell what happened to it (W9).
+    #[must_use]
+    pub fn versioned(is_digest: bool, deleted: bool, location: &Location, message: String) -> Self {
+        let (code, kind) = match (is_digest, deleted) {
+            (true, true) => (FindingCode::ObjectDeleted, "Deleted digest file"),
+            (true, false) => (FindingCode::ObjectOverwritten, "Overwritten digest file"),
+            (false, true) => (FindingCode::ObjectDeleted, "Deleted log file"),
+            (false, false) => (FindingCode::ObjectOverwritten, "Overwritten log file"),
+        };
+        Self::new(code, kind, location.uri(), message)
+    }
 }
 
 /// One extra finding.
@@ -83,7 +116,9 @@ pub struct Finding {
 impl Finding {
     fn new(code: FindingCode, kind: &'static str, subject: String, message: String) -> Self {
         let severity = match code {
-            FindingCode::UnverifiableLog | FindingCode::TailUnconfirmed => Severity::Warning,
+            FindingCode::UnverifiableLog
+            | FindingCode::TailUnconfirmed
+            | FindingCode::VersionsUnavailable => Severity::Warning,
             _ => Severity::Invalid,
         };
         Self {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
-use super::{FetchError, FetchErrorKind, ObjectSource};
+use super::{FetchError, FetchErrorKind, ObjectSource, ObjectVersion};
 use crate::chain::digest::{FetchedObject, Location};
 
 /// Suffix of metadata sidecar files.
@@ -23,6 +23,48 @@ impl LocalSource {
     #[must_use]
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
+    }
+
+    /// The recorded versioned listing of a bucket (`.trailproof/versions/<bucket>.json`).
+    #[must_use]
+    pub fn versions_index(&self, bucket: &str) -> PathBuf {
+        self.root
+            .join(".trailproof")
+            .join("versions")
+            .join(format!("{bucket}.json"))
+    }
+
+    /// Where an earlier version of an object is kept:
+    /// `.trailproof/versions/<bucket>/<key>@<version-id>`.
+    ///
+    /// # Errors
+    /// `NotFound` when the key or version id cannot be mapped to a file.
+    pub fn version_path(
+        &self,
+        location: &Location,
+        version_id: &str,
+    ) -> Result<PathBuf, FetchError> {
+        if version_id.contains(['/', '\\']) || version_id.starts_with('.') {
+            return Err(FetchError::new(
+                FetchErrorKind::NotFound,
+                format!("bad version id {version_id}"),
+            ));
+        }
+        let base = self.path(&location.bucket, &location.key)?;
+        let rel = base.strip_prefix(&self.root).map_err(|_| {
+            FetchError::new(
+                FetchErrorKind::NotFound,
+                format!("bad key {}", location.key),
+            )
+        })?;
+        let mut file = self
+            .root
+            .join(".trailproof")
+            .join("versions")
+            .join(rel)
+            .into_os_string();
+        file.push(format!("@{version_id}"));
+        Ok(PathBuf::from(file))
     }
 
     /// The file for a bucket/key, refusing keys that would escape the root.
@@ -107,6 +149,38 @@ impl ObjectSource for LocalSource {
             .collect();
         out.sort();
         Ok(out)
+    }
+
+    async fn versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
+        let path = self.versions_index(bucket);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let all: Vec<ObjectVersion> = serde_json::from_slice(&bytes).map_err(|e| {
+                    FetchError::new(FetchErrorKind::Other, format!("{}: {e}", path.display()))
+                })?;
+                Ok(Some(
+                    all.into_iter()
+                        .filter(|v| v.key.starts_with(prefix))
+                        .collect(),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&e, &path)),
+        }
+    }
+
+    async fn get_version(
+        &self,
+        location: &Location,
+        version_id: &str,
+        max_bytes: u64,
+    ) -> Result<FetchedObject, FetchError> {
+        let path = self.version_path(location, version_id)?;
+        read_object(&path, max_bytes)
     }
 
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {

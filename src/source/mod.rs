@@ -108,6 +108,19 @@ impl FetchError {
     }
 }
 
+/// One entry of a versioned listing (S3 `ListObjectVersions`), newest first per key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ObjectVersion {
+    /// Object key.
+    pub key: String,
+    /// Version id.
+    pub version_id: String,
+    /// Whether this is the current version.
+    pub is_latest: bool,
+    /// Whether this entry is a delete marker.
+    pub delete_marker: bool,
+}
+
 /// Lists and reads objects: S3, a local mirror, or memory.
 pub trait ObjectSource: Send + Sync {
     /// Keys under `prefix` strictly after `start_after`, in key order. Paging stops after the
@@ -133,6 +146,28 @@ pub trait ObjectSource: Send + Sync {
         bucket: &str,
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<String>, FetchError>> + Send;
+
+    /// Every version and delete marker under `prefix`, newest first per key; `None` when the
+    /// bucket is not versioned (or the source keeps no versions).
+    ///
+    /// # Errors
+    /// [`FetchError`] when the versions cannot be listed.
+    fn versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Option<Vec<ObjectVersion>>, FetchError>> + Send;
+
+    /// One version of an object.
+    ///
+    /// # Errors
+    /// [`FetchError`]; `NotFound` for an unknown version.
+    fn get_version(
+        &self,
+        location: &Location,
+        version_id: &str,
+        max_bytes: u64,
+    ) -> impl Future<Output = Result<FetchedObject, FetchError>> + Send;
 
     /// The object's bytes and user metadata; at most `max_bytes` are read.
     ///

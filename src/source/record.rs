@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::StreamExt as _;
 
 use super::local::{LocalSource, META_SUFFIX};
-use super::{FetchError, FetchErrorKind, KeyProvider, ObjectSource};
+use super::{FetchError, FetchErrorKind, KeyProvider, ObjectSource, ObjectVersion};
 use crate::chain::digest::{FetchedObject, Location};
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::UtcTime;
@@ -192,6 +192,69 @@ impl<S: ObjectSource> ObjectSource for Recorder<S> {
             })?;
         }
         Ok(dirs)
+    }
+
+    async fn versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
+        let Some(found) = self.inner.versions(bucket, prefix).await? else {
+            return Ok(None);
+        };
+        // Merge into the bundle's versioned listing of the bucket.
+        let path = self.local.versions_index(bucket);
+        let mut all: Vec<ObjectVersion> = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        all.retain(|v| !v.key.starts_with(prefix));
+        all.extend(found.iter().cloned());
+        all.sort_by(|a, b| a.key.cmp(&b.key));
+        let json = serde_json::to_vec_pretty(&all)
+            .map_err(|e| FetchError::new(FetchErrorKind::Other, e.to_string()))?;
+        write_atomic(&path, &json).map_err(|e| {
+            FetchError::new(
+                FetchErrorKind::Other,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
+        Ok(Some(found))
+    }
+
+    async fn get_version(
+        &self,
+        location: &Location,
+        version_id: &str,
+        max_bytes: u64,
+    ) -> Result<FetchedObject, FetchError> {
+        if let Ok(obj) = self
+            .local
+            .get_version(location, version_id, max_bytes)
+            .await
+        {
+            return Ok(obj);
+        }
+        let obj = self
+            .inner
+            .get_version(location, version_id, max_bytes)
+            .await?;
+        let path = self.local.version_path(location, version_id)?;
+        let io = |e: std::io::Error| {
+            FetchError::new(
+                FetchErrorKind::Other,
+                format!("cannot write {}: {e}", path.display()),
+            )
+        };
+        if !obj.metadata.is_empty() {
+            let mut meta = path.as_os_str().to_owned();
+            meta.push(META_SUFFIX);
+            let json = serde_json::to_vec_pretty(&obj.metadata)
+                .map_err(|e| io(std::io::Error::other(e)))?;
+            write_atomic(Path::new(&meta), &json).map_err(io)?;
+        }
+        write_atomic(&path, &obj.body).map_err(io)?;
+        Ok(obj)
     }
 
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {

@@ -14,7 +14,7 @@ use aws_sdk_s3::config::Region;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
 
-use super::{FetchError, FetchErrorKind, ObjectSource};
+use super::{FetchError, FetchErrorKind, ObjectSource, ObjectVersion};
 use crate::chain::digest::{FetchedObject, Location};
 
 /// Attempts for reading a body that ends early or times out mid-stream.
@@ -51,7 +51,7 @@ pub fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
             let message = se.err().message().unwrap_or_default().to_owned();
             let kind = classify_code(&code, status);
             let text = match (code.is_empty(), message.is_empty()) {
-                (true, _) => format!("HTTP {status}"),
+                (true, _) => format!("HTTP {status}: {}", display_chain(err)),
                 (false, true) => code,
                 (false, false) => format!("{code}: {message}"),
             };
@@ -167,6 +167,7 @@ impl S3Source {
         &self,
         client: &Client,
         location: &Location,
+        version: Option<&str>,
         max_bytes: u64,
     ) -> Result<FetchedObject, FetchError> {
         let _permit = self.permits.acquire().await;
@@ -174,6 +175,7 @@ impl S3Source {
             .get_object()
             .bucket(&location.bucket)
             .key(&location.key)
+            .set_version_id(version.map(ToOwned::to_owned))
             .send()
             .await
             .map_err(|e| classify(&e))?;
@@ -272,12 +274,95 @@ impl ObjectSource for S3Source {
         }
     }
 
+    async fn versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
+        // ListObjectVersions answers for unversioned buckets too (every version id "null"),
+        // so it alone tells whether versions exist; GetBucketVersioning would add a call (and
+        // needs another permission).
+        let client = self.client_for(bucket).await;
+        let mut out = Vec::new();
+        let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let _permit = self.permits.acquire().await;
+            let page = client
+                .list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.clone())
+                .set_version_id_marker(version_marker.clone())
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let mut entries: Vec<(
+                String,
+                Option<&aws_sdk_s3::primitives::DateTime>,
+                ObjectVersion,
+            )> = Vec::new();
+            for v in page.versions() {
+                let key = v.key().unwrap_or_default().to_owned();
+                entries.push((
+                    key.clone(),
+                    v.last_modified(),
+                    ObjectVersion {
+                        key,
+                        version_id: v.version_id().unwrap_or("null").to_owned(),
+                        is_latest: v.is_latest().unwrap_or(false),
+                        delete_marker: false,
+                    },
+                ));
+            }
+            for m in page.delete_markers() {
+                let key = m.key().unwrap_or_default().to_owned();
+                entries.push((
+                    key.clone(),
+                    m.last_modified(),
+                    ObjectVersion {
+                        key,
+                        version_id: m.version_id().unwrap_or("null").to_owned(),
+                        is_latest: m.is_latest().unwrap_or(false),
+                        delete_marker: true,
+                    },
+                ));
+            }
+            // Per key, newest first (the latest first, then by modification time).
+            entries.sort_by(|a, b| {
+                a.0.cmp(&b.0).then(b.2.is_latest.cmp(&a.2.is_latest)).then(
+                    b.1.map(|t| (t.secs(), t.subsec_nanos()))
+                        .cmp(&a.1.map(|t| (t.secs(), t.subsec_nanos()))),
+                )
+            });
+            out.extend(entries.into_iter().map(|(_, _, v)| v));
+            key_marker = page.next_key_marker().map(ToOwned::to_owned);
+            version_marker = page.next_version_id_marker().map(ToOwned::to_owned);
+            if page.is_truncated() != Some(true) || key_marker.is_none() {
+                let versioned = out
+                    .iter()
+                    .any(|v| v.delete_marker || v.version_id != "null");
+                return Ok(versioned.then_some(out));
+            }
+        }
+    }
+
+    async fn get_version(
+        &self,
+        location: &Location,
+        version_id: &str,
+        max_bytes: u64,
+    ) -> Result<FetchedObject, FetchError> {
+        let client = self.client_for(&location.bucket).await;
+        self.get_once(&client, location, Some(version_id), max_bytes)
+            .await
+    }
+
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
         let client = self.client_for(&location.bucket).await;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.get_once(&client, location, max_bytes).await {
+            match self.get_once(&client, location, None, max_bytes).await {
                 Err(e)
                     if attempt < BODY_ATTEMPTS
                         && matches!(
