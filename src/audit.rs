@@ -1003,11 +1003,18 @@ async fn detect<S: ObjectSource + 'static>(
         .map(|d| d.end.instant)
         .max();
     let uncovered = uncovered_periods(&seen, cfg.start);
+    let deleted: Vec<findings::DeletedDigest> = seen
+        .visits
+        .iter()
+        .filter(|(k, _)| *k == ChainKind::Standard)
+        .flat_map(|(_, v)| findings::deleted_digests(v, &seen.judged, scope, cfg.start))
+        .collect();
     let logs = findings::check_log_folder(
         &present,
         &referenced,
         (cfg.start, cfg.end),
         &uncovered,
+        &deleted,
         newest_end,
     );
     out.extend(logs.findings);

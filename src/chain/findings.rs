@@ -178,15 +178,15 @@ pub fn check_chain(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let link_uri = |d: &CheckedDigest| d.location.uri();
-    for (i, visit) in visits.iter().enumerate() {
+    for visit in visits {
         let Reached::Link(from) = &visit.reached else {
             continue;
         };
         let Some(Judged::Valid(newer)) = judged.get(from) else {
             continue;
         };
-        match judged.get(&visit.location) {
-            Some(Judged::Valid(older)) => {
+        if let Some(Judged::Valid(older)) = judged.get(&visit.location) {
+            {
                 if !eq_hex(
                     newer.facts.previous_signature.as_deref(),
                     &older.facts.signature,
@@ -229,39 +229,95 @@ pub fn check_chain(
                     ));
                 }
             }
-            Some(Judged::Missing) if kind == ChainKind::Standard => {
-                // The reference names this one; the ones deleted before it are estimated
-                // from the hourly cadence back to the next surviving digest.
-                let floor = visits
-                    .get(i + 1)
-                    .filter(|v| v.reached == Reached::Jump)
-                    .and_then(|v| end_of(v, judged))
-                    .unwrap_or(window_start);
-                let hour = chrono::Duration::hours(1);
-                let slack = chrono::Duration::minutes(30);
-                let mut end = newer.start.instant - hour;
-                while end > floor + slack {
-                    let location = Location::new(&visit.location.bucket, scope.digest_key(&end));
-                    out.push(Finding::new(
-                        FindingCode::MissingDigest,
-                        "Missing digest file",
-                        location.uri(),
-                        format!(
-                            "not found: deleted along with {}; it covered {} to {} (expected key, hourly cadence); log files delivered then could not be checked",
-                            visit.location.uri(),
-                            format_display(&(end - hour)),
-                            format_display(&end)
-                        ),
-                    ));
-                    end -= hour;
-                }
-            }
-            _ => {}
+        }
+    }
+    if kind == ChainKind::Standard {
+        for d in deleted_digests(visits, judged, scope, window_start)
+            .into_iter()
+            .filter(|d| !d.named_by_reference)
+        {
+            out.push(Finding::new(
+                FindingCode::MissingDigest,
+                "Missing digest file",
+                d.location.uri(),
+                format!(
+                    "not found: deleted along with {}; it covered {} to {} (expected key, hourly cadence); log files delivered then could not be checked",
+                    d.run_head.uri(),
+                    format_display(&d.from),
+                    format_display(&d.to)
+                ),
+            ));
         }
     }
     for visit in visits {
         if let Some(Judged::Valid(d)) = judged.get(&visit.location) {
             out.extend(check_digest_sanity(d, scope));
+        }
+    }
+    out
+}
+
+/// A digest known or estimated to be deleted, and the hour it covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedDigest {
+    /// Its key (from the link, or estimated from the hourly cadence).
+    pub location: Location,
+    /// The first deleted digest of its run (the one the reference names).
+    pub run_head: Location,
+    /// Start of the period it covered.
+    pub from: UtcTime,
+    /// End of the period it covered.
+    pub to: UtcTime,
+    /// Whether the reference reports it (`Digest file … INVALID: not found`).
+    pub named_by_reference: bool,
+}
+
+/// Every digest of each run of deletions (W4): the one a valid digest links to (named by the
+/// reference) and the ones before it, estimated from the hourly cadence back to the next
+/// surviving digest (or the window start).
+#[must_use]
+#[allow(clippy::implicit_hasher)]
+pub fn deleted_digests(
+    visits: &[Visit],
+    judged: &HashMap<Location, Judged>,
+    scope: &DigestScope,
+    window_start: UtcTime,
+) -> Vec<DeletedDigest> {
+    let hour = chrono::Duration::hours(1);
+    let slack = chrono::Duration::minutes(30);
+    let mut out = Vec::new();
+    for (i, visit) in visits.iter().enumerate() {
+        let Reached::Link(from) = &visit.reached else {
+            continue;
+        };
+        let (Some(Judged::Valid(newer)), Some(Judged::Missing)) =
+            (judged.get(from), judged.get(&visit.location))
+        else {
+            continue;
+        };
+        let floor = visits
+            .get(i + 1)
+            .filter(|v| v.reached == Reached::Jump)
+            .and_then(|v| end_of(v, judged))
+            .unwrap_or(window_start);
+        let first_end = newer.start.instant;
+        out.push(DeletedDigest {
+            location: visit.location.clone(),
+            run_head: visit.location.clone(),
+            from: first_end - hour,
+            to: first_end,
+            named_by_reference: true,
+        });
+        let mut end = first_end - hour;
+        while end > floor + slack {
+            out.push(DeletedDigest {
+                location: Location::new(&visit.location.bucket, scope.digest_key(&end)),
+                run_head: visit.location.clone(),
+                from: end - hour,
+                to: end,
+                named_by_reference: false,
+            });
+            end -= hour;
         }
     }
     out
@@ -447,6 +503,7 @@ pub fn check_log_folder(
     referenced: &BTreeSet<Location>,
     window: (UtcTime, UtcTime),
     uncovered: &[Uncovered],
+    deleted: &[DeletedDigest],
     newest_end: Option<UtcTime>,
 ) -> LogFolderReport {
     let mut report = LogFolderReport::default();
@@ -473,11 +530,25 @@ pub fn check_log_folder(
             ));
             continue;
         }
+        // A log is written a few minutes before its delivery: its key time may fall in the
+        // period before the digest that would have listed it.
+        let hour = chrono::Duration::hours(1);
+        let covering = deleted
+            .iter()
+            .find(|d| at > d.from && at <= d.to)
+            .or_else(|| deleted.iter().find(|d| at > d.from - hour && at <= d.to));
+        let message = match covering {
+            Some(d) => format!(
+                "referenced by no digest: the digest that should list it ({}) was deleted",
+                d.location.uri()
+            ),
+            None => "referenced by no digest".to_owned(),
+        };
         report.findings.push(Finding::new(
             FindingCode::UnreferencedLog,
             "Unreferenced log file",
             log.uri(),
-            "referenced by no digest".to_owned(),
+            message,
         ));
     }
     report

@@ -1731,7 +1731,16 @@ fn detection_scenario(name: &str) -> Option<Case> {
             let mut c = case(name, spec, world);
             c.expect_code = 1;
             c.expect_stderr = vec![line("Digest file", &ds[3], "INVALID: not found")];
+            let log = world_logs_at(&c, "20260301T0118Z");
             c.expect_findings = vec![
+                line(
+                    "Unreferenced log file",
+                    &log,
+                    &format!(
+                        "INVALID: referenced by no digest: the digest that should list it ({}) was deleted",
+                        ds[1].uri()
+                    ),
+                ),
                 line(
                     "Missing digest file",
                     &ds[2],
@@ -1897,3 +1906,12 @@ pub const DETECTION: &[&str] = &[
     "log_in_gap",
     "pending_log",
 ];
+
+/// The log of a case whose key carries this minute stamp.
+fn world_logs_at(c: &Case, stamp: &str) -> Location {
+    c.world
+        .logs(&c.spec, "us-east-1")
+        .into_iter()
+        .find(|l| l.key.contains(&format!("_{stamp}_")))
+        .expect("log at stamp")
+}
