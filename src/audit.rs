@@ -232,6 +232,7 @@ impl<S: ObjectSource + 'static> Prefetcher<S> {
                 self.queue.pop_front();
             }
         }
+        self.queue.retain(|(_, l)| l != loc);
         let result = match self.pending.remove(loc) {
             Some((_, handle)) => handle.await.unwrap_or_else(|e| {
                 Err(FetchError::new(
@@ -303,6 +304,14 @@ async fn hash_log(body: Vec<u8>, expected: ExpectedHash) -> Result<LogVerdict, F
     tokio::task::spawn_blocking(move || verify_log(&body, &expected))
         .await
         .map_err(|e| failed(&e))
+}
+
+impl<S> Drop for Prefetcher<S> {
+    fn drop(&mut self) {
+        for (_, (_, handle)) in self.pending.drain() {
+            handle.abort();
+        }
+    }
 }
 
 async fn check_log<S: ObjectSource>(
@@ -423,6 +432,7 @@ where
                 keyset.clone(),
                 cfg.limits,
             );
+            let walker_kind = kind;
             loop {
                 match walker.step(&mut inputs) {
                     Step::Done => break,
@@ -431,9 +441,34 @@ where
                         inputs.objects.insert(loc, r);
                     }
                     Step::Need(Need::Listing { bucket, end }) => {
-                        let l = list_digests(source.as_ref(), cfg, &scope, &bucket, &end)
+                        let l = match list_digests(source.as_ref(), cfg, &scope, &bucket, &end)
                             .await
-                            .unwrap_or_default();
+                        {
+                            Ok(l) => l,
+                            Err(e) => {
+                                // The walk goes on with what it has, but the run is incomplete.
+                                let (prefix, error) = match e {
+                                    RegionError::Listing { prefix, error, .. } => (prefix, error),
+                                    other => (
+                                        String::new(),
+                                        FetchError::new(FetchErrorKind::Other, other.to_string()),
+                                    ),
+                                };
+                                let item = Item::Digest {
+                                    kind: walker_kind,
+                                    location: Location::new(&bucket, format!("{prefix}/")),
+                                    status: DigestStatus::Error(error),
+                                };
+                                if tx
+                                    .send(Box::pin(futures::future::ready(item)))
+                                    .await
+                                    .is_err()
+                                {
+                                    return;
+                                }
+                                crate::chain::layout::DigestListing::default()
+                            }
+                        };
                         prefetch.enqueue(
                             l.standard
                                 .iter()
@@ -694,13 +729,14 @@ async fn unlinked_digests<S: ObjectSource + 'static>(
     (out, referenced)
 }
 
-/// Log files vouched for by the other trails delivering to the same digest folder (W1).
+/// Log files vouched for by the other trails delivering to the same digest folder (W1), and
+/// whether every one of their digests could be read and checked.
 async fn other_trails_logs<S: ObjectSource>(
     source: &S,
     cfg: &VerifyConfig,
     scope: &DigestScope,
     keys: &KeySet,
-) -> Vec<Location> {
+) -> (Vec<Location>, bool) {
     let digest_dir = format!("{}/", scope.list_prefix());
     let day = chrono::Duration::days(1);
     let first_day = format!(
@@ -718,9 +754,10 @@ async fn other_trails_logs<S: ObjectSource>(
         .list(&cfg.bucket, &digest_dir, &first_day, &stop)
         .await
     else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let mut referenced = Vec::new();
+    let mut complete = true;
     for key in keys_in_folder {
         let Some((trail, trail_home)) = digest_trail(&key, &scope.source_region) else {
             continue;
@@ -736,11 +773,15 @@ async fn other_trails_logs<S: ObjectSource>(
             ChainKind::Standard
         };
         let fetched = source.get(&loc, cfg.limits.max_digest_bytes).await;
-        if let Some(Ok(d)) = verify_outside(kind, &loc, &fetched, keys, &trail_home, &cfg.limits) {
-            referenced.extend(d.logs.iter().map(|l| l.location.clone()));
+        match verify_outside(kind, &loc, &fetched, keys, &trail_home, &cfg.limits) {
+            Some(Ok(d)) => referenced.extend(d.logs.iter().map(|l| l.location.clone())),
+            // Unreadable, or signed by a key this window's set lacks (a backfill digest):
+            // its logs can be neither vouched for nor called forged.
+            None | Some(Err(DigestFailure::KeyNotFound { .. })) => complete = false,
+            Some(Err(_)) => {}
         }
     }
-    referenced
+    (referenced, complete)
 }
 
 /// Every log file in the log folder for the days of the window.
@@ -800,12 +841,13 @@ fn uncovered_periods(
     out
 }
 
-/// Whether a digest of this chain exists after the listing window (so the tail is not cut).
+/// Whether a digest of this chain exists after the listing window (so the tail is not cut);
+/// `None` when that cannot be listed.
 async fn newer_digest_exists<S: ObjectSource>(
     source: &S,
     cfg: &VerifyConfig,
     scope: &DigestScope,
-) -> bool {
+) -> Option<bool> {
     let after = scope.digest_key(&(cfg.end + chrono::Duration::hours(1)));
     let filter = scope.key_filter();
     source
@@ -813,7 +855,8 @@ async fn newer_digest_exists<S: ObjectSource>(
             filter.matches(k)
         })
         .await
-        .is_ok_and(|keys| keys.iter().any(|k| filter.matches(k)))
+        .ok()
+        .map(|keys| keys.iter().any(|k| filter.matches(k)))
 }
 
 /// The verdict on the earliest version of an overwritten or deleted object.
@@ -880,10 +923,20 @@ async fn version_findings<S: ObjectSource>(
     let lo = format_key(&cfg.start);
     let hi = format_key(&(cfg.end + chrono::Duration::hours(1)));
     let mut out = Vec::new();
-    for (prefix, is_digest) in [
-        (format!("{}/", scope.list_prefix()), true),
-        (scope.log_prefix(), false),
-    ] {
+    // Only the day folders of the window: a trail's whole history would be listed otherwise.
+    let mut folders = Vec::new();
+    let mut day_cursor = cfg.start.date_naive();
+    let last = (cfg.end + chrono::Duration::hours(1)).date_naive();
+    while day_cursor <= last {
+        let day = day_cursor.format("%Y/%m/%d").to_string();
+        folders.push((format!("{}/{day}/", scope.list_prefix()), true));
+        folders.push((format!("{}{day}/", scope.log_prefix()), false));
+        let Some(next) = day_cursor.succ_opt() else {
+            break;
+        };
+        day_cursor = next;
+    }
+    for (prefix, is_digest) in folders {
         let versions = match source.versions(&cfg.bucket, &prefix).await {
             Ok(Some(v)) => v,
             Ok(None) => continue,
@@ -892,7 +945,7 @@ async fn version_findings<S: ObjectSource>(
                     format!("s3://{}/{prefix}", cfg.bucket),
                     &e.verdict_text(),
                 ));
-                continue;
+                break;
             }
         };
         let mut by_key: std::collections::BTreeMap<&str, Vec<&crate::source::ObjectVersion>> =
@@ -961,7 +1014,12 @@ async fn detect<S: ObjectSource + 'static>(
     use crate::chain::findings;
     let mut out: Vec<Finding> = Vec::new();
     let id = crate::chain::anchor::chain_id(&cfg.arn.arn, &cfg.bucket, &scope.list_prefix());
-    if let Some(anchor) = cfg.anchors.get(&id) {
+    // Only an anchor inside this window can be found again by this walk.
+    if let Some(anchor) = cfg
+        .anchors
+        .get(&id)
+        .filter(|a| a.end >= cfg.start && a.end <= cfg.end + chrono::Duration::hours(1))
+    {
         let visits = seen
             .visits
             .iter()
@@ -988,7 +1046,8 @@ async fn detect<S: ObjectSource + 'static>(
     // W3, then W1 with every trail's references.
     let (unlinked, mut referenced) = unlinked_digests(prefetch, cfg, keys, listed, &seen).await;
     out.extend(unlinked);
-    referenced.extend(other_trails_logs(source, cfg, scope, keys).await);
+    let (theirs, references_complete) = other_trails_logs(source, cfg, scope, keys).await;
+    referenced.extend(theirs);
     referenced.extend(
         seen.valid
             .iter()
@@ -996,11 +1055,20 @@ async fn detect<S: ObjectSource + 'static>(
     );
     let referenced: std::collections::BTreeSet<Location> = referenced.into_iter().collect();
     let present = present_logs(source, cfg, scope).await;
+    // The newest digest of the chain whatever its verdict (an unreadable newest digest is not
+    // a deleted tail): its end when verified, else its key time.
+    let key_date = |l: &Location| crate::time::parse_record_time(&key_timestamp(&l.key)).ok();
     let newest_end = seen
         .valid
         .iter()
         .filter(|d| d.kind == ChainKind::Standard)
         .map(|d| d.end.instant)
+        .chain(
+            listed
+                .iter()
+                .filter(|(k, _)| *k == ChainKind::Standard)
+                .filter_map(|(_, l)| key_date(l)),
+        )
         .max();
     let uncovered = uncovered_periods(&seen, cfg.start);
     let deleted: Vec<findings::DeletedDigest> = seen
@@ -1016,6 +1084,7 @@ async fn detect<S: ObjectSource + 'static>(
         &uncovered,
         &deleted,
         newest_end,
+        references_complete,
     );
     out.extend(logs.findings);
     // W5: a deleted tail.

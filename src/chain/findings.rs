@@ -382,7 +382,15 @@ pub fn check_digest_sanity(d: &CheckedDigest, scope: &DigestScope) -> Vec<Findin
             ),
         ));
     }
-    let folder = scope.log_prefix();
+    // The log folder beside the digest's own folder (the trail's prefix may have changed
+    // inside the window; the walk follows links into the old one).
+    let folder = match d.location.key.rsplit_once("/CloudTrail-Digest/") {
+        Some((base, rest)) => format!(
+            "{base}/CloudTrail/{}/",
+            rest.split('/').next().unwrap_or(&scope.source_region)
+        ),
+        None => scope.log_prefix(),
+    };
     for log in &d.logs {
         if !log.location.key.starts_with(&folder) {
             out.push(Finding::new(
@@ -445,6 +453,9 @@ pub fn log_key_time(key: &str) -> Option<UtcTime> {
     parse_record_time(&format!("{date}T{time}00Z")).ok()
 }
 
+/// Minutes before the newest digest's end within which an unreferenced log is still pending.
+pub const PENDING_MINUTES: i64 = 20;
+
 /// Classification of the log files found in the log folder (W1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFolderReport {
@@ -505,6 +516,7 @@ pub fn check_log_folder(
     uncovered: &[Uncovered],
     deleted: &[DeletedDigest],
     newest_end: Option<UtcTime>,
+    references_complete: bool,
 ) -> LogFolderReport {
     let mut report = LogFolderReport::default();
     for log in present {
@@ -517,7 +529,9 @@ pub fn check_log_folder(
         if at < window.0 || at > window.1 {
             continue;
         }
-        if newest_end.is_none_or(|end| at >= end) {
+        // A log file is named when it is started and delivered minutes later: near the newest
+        // digest's end its digest may not exist yet.
+        if newest_end.is_none_or(|end| at >= end - chrono::Duration::minutes(PENDING_MINUTES)) {
             report.pending.push(log.clone());
             continue;
         }
@@ -544,12 +558,21 @@ pub fn check_log_folder(
             ),
             None => "referenced by no digest".to_owned(),
         };
-        report.findings.push(Finding::new(
-            FindingCode::UnreferencedLog,
-            "Unreferenced log file",
-            log.uri(),
-            message,
-        ));
+        if references_complete {
+            report.findings.push(Finding::new(
+                FindingCode::UnreferencedLog,
+                "Unreferenced log file",
+                log.uri(),
+                message,
+            ));
+        } else {
+            report.findings.push(Finding::new(
+                FindingCode::UnverifiableLog,
+                "Unverifiable log file",
+                log.uri(),
+                "referenced by no digest read, but the digests of other trails delivering here could not all be read".to_owned(),
+            ));
+        }
     }
     report
 }
@@ -574,54 +597,68 @@ pub fn check_tail(
     bucket: &str,
     newest_end: Option<UtcTime>,
     window: (UtcTime, UtcTime),
-    newer_digest_exists: bool,
+    newer_digest_exists: Option<bool>,
     status: Option<&TrailStatus>,
 ) -> Option<Finding> {
     let margin = chrono::Duration::hours(TAIL_MARGIN_HOURS);
     let last = newest_end.unwrap_or(window.0);
-    if newer_digest_exists || last + margin >= window.1 {
+    if newer_digest_exists == Some(true) || last + margin >= window.1 {
         return None;
     }
     let subject = format!("s3://{bucket}/{}/", scope.list_prefix());
+    let warn = |message: String| {
+        Some(Finding::new(
+            FindingCode::TailUnconfirmed,
+            "Digest chain tail",
+            subject.clone(),
+            message,
+        ))
+    };
+    let invalid = |message: String| {
+        Some(Finding::new(
+            FindingCode::MissingTail,
+            "Digest chain tail",
+            subject.clone(),
+            message,
+        ))
+    };
+    let Some(end) = newest_end else {
+        if status.and_then(|s| s.is_logging) == Some(false) {
+            return None;
+        }
+        // No digest of this trail here at all: a region it does not deliver to, validation
+        // off, or every digest deleted. Not provable either way from the bucket alone.
+        return warn(format!(
+            "no digest of this trail covers {} to {}; if the trail delivers here, its digests were deleted",
+            format_display(&window.0),
+            format_display(&window.1)
+        ));
+    };
+    let gap_text = format!(
+        "the newest digest ends at {}, more than {TAIL_MARGIN_HOURS} h before the requested end {}",
+        format_display(&end),
+        format_display(&window.1)
+    );
+    if newer_digest_exists.is_none() {
+        return warn(format!("{gap_text}; newer digests could not be listed"));
+    }
     let latest = status
         .and_then(|s| s.latest_digest_delivery.as_deref())
         .and_then(|t| parse_record_time(t).ok());
-    let gap_text = match newest_end {
-        Some(end) => format!(
-            "the newest digest ends at {}, more than {TAIL_MARGIN_HOURS} h before the requested end {}",
-            format_display(&end),
-            format_display(&window.1)
-        ),
-        None => format!(
-            "no digest covers {} to {}",
-            format_display(&window.0),
-            format_display(&window.1)
-        ),
-    };
+    // A digest is delivered minutes after its end: only a delivery well after the next
+    // expected digest proves that newer digests existed.
+    let proof = chrono::Duration::minutes(75);
     match (status.and_then(|s| s.is_logging), latest) {
-        (_, Some(latest)) if latest > last => Some(Finding::new(
-            FindingCode::MissingTail,
-            "Digest chain tail",
-            subject,
-            format!(
-                "{gap_text}, yet CloudTrail delivered a digest at {}: the newest digests were deleted",
-                format_display(&latest)
-            ),
+        (_, Some(latest)) if latest > end + proof => invalid(format!(
+            "{gap_text}, yet CloudTrail delivered a digest at {}: the newest digests were deleted",
+            format_display(&latest)
         )),
-        (Some(true), _) => Some(Finding::new(
-            FindingCode::MissingTail,
-            "Digest chain tail",
-            subject,
-            format!("{gap_text} while the trail is logging: the newest digests are missing"),
+        (Some(true), _) => invalid(format!(
+            "{gap_text} while the trail is logging: the newest digests are missing"
         )),
         (Some(false), _) => None,
-        (None, _) => Some(Finding::new(
-            FindingCode::TailUnconfirmed,
-            "Digest chain tail",
-            subject,
-            format!(
-                "{gap_text}; the trail status could not be read, so a deleted tail cannot be ruled out"
-            ),
+        (None, _) => warn(format!(
+            "{gap_text}; the trail status could not be read, so a deleted tail cannot be ruled out"
         )),
     }
 }
@@ -652,5 +689,87 @@ mod tests {
             f.line(),
             "Unreferenced log file\ts3://b/k\tINVALID: referenced by no digest"
         );
+    }
+
+    fn scope() -> DigestScope {
+        DigestScope {
+            prefix: None,
+            organization_id: None,
+            account_id: "1".to_owned(),
+            source_region: "us-east-1".to_owned(),
+            home_region: "us-east-1".to_owned(),
+            trail_name: "t".to_owned(),
+        }
+    }
+
+    fn at(s: &str) -> UtcTime {
+        parse_record_time(s).unwrap()
+    }
+
+    #[test]
+    fn tail_of_a_stopped_trail_is_not_a_finding_even_with_its_last_delivery_time() {
+        let status = TrailStatus {
+            is_logging: Some(false),
+            // The final digest is delivered minutes after its end.
+            latest_digest_delivery: Some("2026-03-01T04:25:00Z".to_owned()),
+        };
+        let window = (at("2026-03-01T00:00:00Z"), at("2026-03-01T12:00:00Z"));
+        let newest = Some(at("2026-03-01T04:17:42Z"));
+        assert_eq!(
+            check_tail(&scope(), "b", newest, window, Some(false), Some(&status)),
+            None
+        );
+    }
+
+    #[test]
+    fn tail_deleted_while_digests_kept_being_delivered_is_a_finding() {
+        let status = TrailStatus {
+            is_logging: Some(false),
+            latest_digest_delivery: Some("2026-03-01T09:25:00Z".to_owned()),
+        };
+        let window = (at("2026-03-01T00:00:00Z"), at("2026-03-01T12:00:00Z"));
+        let f = check_tail(
+            &scope(),
+            "b",
+            Some(at("2026-03-01T04:17:42Z")),
+            window,
+            Some(false),
+            Some(&status),
+        );
+        assert_eq!(f.map(|f| f.code), Some(FindingCode::MissingTail));
+    }
+
+    #[test]
+    fn tail_unlistable_or_without_digests_is_only_a_warning() {
+        let logging = TrailStatus {
+            is_logging: Some(true),
+            latest_digest_delivery: None,
+        };
+        let window = (at("2026-03-01T00:00:00Z"), at("2026-03-01T12:00:00Z"));
+        let newest = Some(at("2026-03-01T04:17:42Z"));
+        let f = check_tail(&scope(), "b", newest, window, None, Some(&logging)).unwrap();
+        assert_eq!(f.severity, Severity::Warning);
+        let f = check_tail(&scope(), "b", None, window, Some(false), Some(&logging)).unwrap();
+        assert_eq!(f.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn log_named_just_before_the_newest_digest_end_is_pending() {
+        let log = Location::new(
+            "b",
+            "AWSLogs/1/CloudTrail/us-east-1/2026/03/01/1_CloudTrail_us-east-1_20260301T1455Z_abcdefghijklmnop.json.gz",
+        );
+        let window = (at("2026-03-01T00:00:00Z"), at("2026-03-01T15:10:00Z"));
+        let r = check_log_folder(
+            std::slice::from_ref(&log),
+            &BTreeSet::new(),
+            window,
+            &[],
+            &[],
+            Some(at("2026-03-01T14:59:30Z")),
+            true,
+        );
+        assert_eq!(r.pending, vec![log]);
+        assert!(r.findings.is_empty());
     }
 }

@@ -218,9 +218,11 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         .map(parse_user_time)
         .transpose()
         .map_err(|e| Fatal(e.to_string()))?;
-    let end = match &args.end_time {
-        Some(t) => parse_user_time(t).map_err(|e| Fatal(e.to_string()))?,
-        None => now(),
+    let end = match (&args.end_time, &args.bundle) {
+        (Some(t), _) => parse_user_time(t).map_err(|e| Fatal(e.to_string()))?,
+        // A bundle answers for the window it was fetched for, not for "now".
+        (None, Some(dir)) => bundle_end(dir).unwrap_or_else(now),
+        (None, None) => now(),
     };
     if start.is_some_and(|s| s > end) {
         return Err(Fatal(
@@ -412,6 +414,13 @@ async fn record_bundle(
         code = exit::INCOMPLETE;
     }
     Ok(code)
+}
+
+/// The end of the window a bundle was fetched for (its manifest's `inputs.end_time`).
+fn bundle_end(dir: &std::path::Path) -> Option<UtcTime> {
+    let bytes = std::fs::read(dir.join(BUNDLE_META).join("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    parse_user_time(manifest.get("inputs")?.get("end_time")?.as_str()?).ok()
 }
 
 fn single_bucket(dir: &std::path::Path) -> Result<String, Fatal> {
@@ -632,9 +641,9 @@ fn load_state(path: &std::path::Path) -> Result<crate::chain::anchor::StateFile,
     }
 }
 
-/// Records each region's newest verified digest as its chain's anchor. Only after a run with
-/// no findings: a run that found tampering keeps the old anchor, so the next run reports it
-/// again instead of building on altered history.
+/// Records each region's newest verified digest as its chain's anchor. Only after a clean run:
+/// a run that found tampering, or could not check everything, keeps the old anchor, so the
+/// next run covers that period again instead of building on unproven history.
 fn save_state(
     path: &std::path::Path,
     plan: &Plan,
@@ -950,7 +959,7 @@ where
         print_json(plan, reports, &totals, code);
     }
     if let Some(path) = &args.state
-        && code != exit::FINDINGS
+        && code == exit::CLEAN
         && let Err(Fatal(msg)) = save_state(path, plan, &heads)
     {
         let mut err = std::io::stderr().lock();

@@ -12,6 +12,10 @@ use crate::chain::digest::{FetchedObject, Location};
 /// Suffix of metadata sidecar files.
 pub const META_SUFFIX: &str = ".meta.json";
 
+/// Suffix of the sidecar a fetch leaves for an object it could not read, so that offline
+/// verification reports the same `ERROR` instead of a missing object.
+pub const ERROR_SUFFIX: &str = ".error.json";
+
 /// A bucket mirror on disk.
 #[derive(Debug, Clone)]
 pub struct LocalSource {
@@ -68,7 +72,10 @@ impl LocalSource {
     }
 
     /// The file for a bucket/key, refusing keys that would escape the root.
-    fn path(&self, bucket: &str, key: &str) -> Result<PathBuf, FetchError> {
+    ///
+    /// # Errors
+    /// `NotFound` when the key cannot be mapped to a file below the root.
+    pub fn path(&self, bucket: &str, key: &str) -> Result<PathBuf, FetchError> {
         let rel = Path::new(bucket).join(key);
         if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
             return Err(FetchError::new(
@@ -104,7 +111,13 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            if !key.ends_with(META_SUFFIX) {
+            // Sidecars and the temporary files of an interrupted fetch are not objects; an
+            // error sidecar stands for an object the fetch listed but could not read.
+            if let Some(object) = key.strip_suffix(ERROR_SUFFIX) {
+                if !base.join(object).is_file() {
+                    out.push(object.to_owned());
+                }
+            } else if !key.ends_with(META_SUFFIX) && !key.contains(".partial-") {
                 out.push(key);
             }
         }
@@ -120,13 +133,8 @@ impl ObjectSource for LocalSource {
         start_after: &str,
         _stop: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<String>, FetchError> {
+        // An empty bucket leaves no folder in a mirror: list it as empty.
         let base = self.root.join(bucket);
-        if !base.is_dir() {
-            return Err(FetchError::new(
-                FetchErrorKind::NotFound,
-                format!("NoSuchBucket: {} is not a folder", base.display()),
-            ));
-        }
         // Walk only the deepest folder named by the prefix.
         let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
         let start_dir = base.join(dir_part);
@@ -186,8 +194,18 @@ impl ObjectSource for LocalSource {
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
         let path = self.path(&location.bucket, &location.key)?;
         // Page-cache reads of small objects: cheaper inline than a thread hop.
-        read_object(&path, max_bytes)
+        match read_object(&path, max_bytes) {
+            Err(e) if e.is_not_found() => Err(recorded_error(&path).unwrap_or(e)),
+            other => other,
+        }
     }
+}
+
+/// The error a fetch recorded for an object it could not read.
+fn recorded_error(path: &Path) -> Option<FetchError> {
+    let mut sidecar = path.as_os_str().to_owned();
+    sidecar.push(ERROR_SUFFIX);
+    serde_json::from_slice(&std::fs::read(PathBuf::from(sidecar)).ok()?).ok()
 }
 
 /// Reads a mirrored object and its metadata sidecar (blocking).

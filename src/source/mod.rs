@@ -18,7 +18,9 @@ pub mod s3;
 pub mod trail;
 
 /// What kind of failure a fetch ended in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FetchErrorKind {
     /// The object does not exist (`NoSuchKey`): evidence, reported as INVALID.
@@ -63,7 +65,7 @@ impl FetchErrorKind {
 }
 
 /// A failed fetch: its kind and a one-line description (service code and message).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{message}")]
 pub struct FetchError {
     /// Kind.

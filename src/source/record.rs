@@ -35,6 +35,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+fn error_sidecar(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(super::local::ERROR_SUFFIX);
+    PathBuf::from(p)
+}
+
 /// A source that mirrors what it reads into a bundle folder.
 #[derive(Debug)]
 pub struct Recorder<S> {
@@ -87,12 +93,13 @@ impl<S: ObjectSource> Recorder<S> {
         }
     }
 
-    fn path(&self, location: &Location) -> PathBuf {
-        self.root.join(&location.bucket).join(&location.key)
+    /// The mirror file of an object; keys that would escape the bundle are refused.
+    fn path(&self, location: &Location) -> Result<PathBuf, FetchError> {
+        self.local.path(&location.bucket, &location.key)
     }
 
     fn save(&self, location: &Location, obj: &FetchedObject) -> Result<(), FetchError> {
-        let path = self.path(location);
+        let path = self.path(location)?;
         let io = |e: std::io::Error| {
             FetchError::new(
                 FetchErrorKind::Other,
@@ -107,7 +114,18 @@ impl<S: ObjectSource> Recorder<S> {
             write_atomic(Path::new(&meta), &json).map_err(io)?;
         }
         // The object last: its presence means the sidecar is there too.
-        write_atomic(&path, &obj.body).map_err(io)
+        write_atomic(&path, &obj.body).map_err(io)?;
+        let _ = std::fs::remove_file(error_sidecar(&path));
+        Ok(())
+    }
+
+    /// Records why an object could not be read, for offline verification to say the same.
+    fn save_error(&self, location: &Location, error: &FetchError) {
+        if let Ok(path) = self.path(location)
+            && let Ok(json) = serde_json::to_vec_pretty(error)
+        {
+            let _ = write_atomic(&error_sidecar(&path), &json);
+        }
     }
 
     fn mark(&self, location: &Location) -> bool {
@@ -123,7 +141,7 @@ impl<S: ObjectSource> Recorder<S> {
         location: &Location,
         max_bytes: u64,
     ) -> Result<FetchedObject, FetchError> {
-        if self.path(location).is_file()
+        if self.path(location).is_ok_and(|p| p.is_file())
             && let Ok(obj) = self.local.get(location, max_bytes).await
         {
             if self.mark(location) {
@@ -142,6 +160,7 @@ impl<S: ObjectSource> Recorder<S> {
             Err(e) => {
                 if !e.is_not_found() {
                     self.failed.fetch_add(1, Ordering::Relaxed);
+                    self.save_error(location, &e);
                 }
                 Err(e)
             }
@@ -167,7 +186,7 @@ impl<S: ObjectSource> ObjectSource for Recorder<S> {
         let wanted: Vec<Location> = keys[..upto]
             .iter()
             .map(|k| Location::new(bucket, k))
-            .filter(|l| !self.path(l).is_file())
+            .filter(|l| self.path(l).is_ok_and(|p| !p.is_file()))
             .collect();
         let max = self.max_bytes;
         futures::stream::iter(wanted)

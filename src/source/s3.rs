@@ -294,8 +294,17 @@ impl ObjectSource for S3Source {
                 .set_key_marker(key_marker.clone())
                 .set_version_id_marker(version_marker.clone())
                 .send()
-                .await
-                .map_err(|e| classify(&e))?;
+                .await;
+            // S3-compatible stores without versioning answer NotImplemented: no versions.
+            let page = match page {
+                Err(e)
+                    if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                        == Some("NotImplemented") =>
+                {
+                    return Ok(None);
+                }
+                other => other.map_err(|e| classify(&e))?,
+            };
             let mut entries: Vec<(
                 String,
                 Option<&aws_sdk_s3::primitives::DateTime>,
