@@ -35,6 +35,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
+/// Writes an object and its metadata sidecar, the object last: its presence means the
+/// sidecar is there too.
+fn write_object(path: &Path, obj: &FetchedObject) -> Result<(), FetchError> {
+    let io = |e: std::io::Error| {
+        FetchError::new(
+            FetchErrorKind::Other,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
+    if !obj.metadata.is_empty() {
+        let mut meta = path.as_os_str().to_owned();
+        meta.push(META_SUFFIX);
+        let json =
+            serde_json::to_vec_pretty(&obj.metadata).map_err(|e| io(std::io::Error::other(e)))?;
+        write_atomic(Path::new(&meta), &json).map_err(io)?;
+    }
+    write_atomic(path, &obj.body).map_err(io)
+}
+
 fn error_sidecar(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(super::local::ERROR_SUFFIX);
@@ -100,21 +119,7 @@ impl<S: ObjectSource> Recorder<S> {
 
     fn save(&self, location: &Location, obj: &FetchedObject) -> Result<(), FetchError> {
         let path = self.path(location)?;
-        let io = |e: std::io::Error| {
-            FetchError::new(
-                FetchErrorKind::Other,
-                format!("cannot write {}: {e}", path.display()),
-            )
-        };
-        if !obj.metadata.is_empty() {
-            let mut meta = path.as_os_str().to_owned();
-            meta.push(META_SUFFIX);
-            let json = serde_json::to_vec_pretty(&obj.metadata)
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            write_atomic(Path::new(&meta), &json).map_err(io)?;
-        }
-        // The object last: its presence means the sidecar is there too.
-        write_atomic(&path, &obj.body).map_err(io)?;
+        write_object(&path, obj)?;
         let _ = std::fs::remove_file(error_sidecar(&path));
         Ok(())
     }
@@ -258,21 +263,7 @@ impl<S: ObjectSource> ObjectSource for Recorder<S> {
             .inner
             .get_version(location, version_id, max_bytes)
             .await?;
-        let path = self.local.version_path(location, version_id)?;
-        let io = |e: std::io::Error| {
-            FetchError::new(
-                FetchErrorKind::Other,
-                format!("cannot write {}: {e}", path.display()),
-            )
-        };
-        if !obj.metadata.is_empty() {
-            let mut meta = path.as_os_str().to_owned();
-            meta.push(META_SUFFIX);
-            let json = serde_json::to_vec_pretty(&obj.metadata)
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            write_atomic(Path::new(&meta), &json).map_err(io)?;
-        }
-        write_atomic(&path, &obj.body).map_err(io)?;
+        write_object(&self.local.version_path(location, version_id)?, &obj)?;
         Ok(obj)
     }
 
