@@ -197,3 +197,41 @@ fn anchored_history_rewritten_between_runs_is_reported_and_the_anchor_kept() {
         third.stderr
     );
 }
+
+#[test]
+fn region_appearing_after_the_first_run_starts_at_the_earliest_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let first = World::build(&spec(6), keys()).unwrap();
+    let run = verify(
+        &first,
+        dir.path(),
+        &state,
+        &[
+            "--all-regions",
+            "--start-time",
+            "2026-03-01T00:00:00Z",
+            "--end-time",
+            "2026-03-01T06:40:00Z",
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut two = spec(9);
+    two.regions = vec!["us-east-1".into(), "eu-west-1".into()];
+    let later = World::build(&two, keys()).unwrap();
+    let run = verify(
+        &later,
+        dir.path(),
+        &state,
+        &["--all-regions", "--end-time", "2026-03-01T09:40:00Z"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout
+            .matches("Results requested for 2026-03-01T06:17:42Z to 2026-03-01T09:40:00Z\n")
+            .count(),
+        2,
+        "{}",
+        run.stdout
+    );
+}

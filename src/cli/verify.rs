@@ -591,20 +591,30 @@ fn anchor_starts(
         Some(path) => Some(load_state(path)?),
         None => None,
     };
-    let mut region_starts = std::collections::BTreeMap::new();
-    for region in regions {
+    let anchor_of = |region: &str| {
         let id = crate::chain::anchor::chain_id(
             &cfg.arn.arn,
             &cfg.bucket,
             &cfg.scope(region).list_prefix(),
         );
-        let region_start = match (start, state.as_ref().and_then(|s| s.chains.get(&id))) {
-            (Some(s), _) => s,
-            (None, Some(anchor)) => anchor.end,
-            (None, None) => {
-                return Err(Fatal(format!(
-                    "no --start-time and no anchor for {id} in the state file: give --start-time for the first run"
-                )));
+        state
+            .as_ref()
+            .and_then(|s| s.chains.get(&id))
+            .map(|a| a.end)
+    };
+    // A region that appeared since the last run (no anchor of its own) starts where the
+    // earliest anchored region does, so a scheduled --all-regions job keeps running.
+    let earliest_anchor = regions.iter().filter_map(|r| anchor_of(r)).min();
+    let mut region_starts = std::collections::BTreeMap::new();
+    for region in regions {
+        let region_start = match (start, anchor_of(region), earliest_anchor) {
+            (Some(s), _, _) => s,
+            (None, Some(end), _) | (None, None, Some(end)) => end,
+            (None, None, None) => {
+                return Err(Fatal(
+                    "no --start-time and no anchor in the state file: give --start-time for the first run"
+                        .to_owned(),
+                ));
             }
         };
         if region_start > cfg.end {
