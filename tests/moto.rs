@@ -791,3 +791,37 @@ async fn versioned_bucket_reports_overwritten_and_deleted_objects_and_bundles_th
     assert_eq!(fetched, online);
     assert_eq!(verify_bundle(&c, dir.path()), online);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
+    let (spec, mut world) = support::base("unvalidated_neighbour", None);
+    // The neighbour's log file: in the same folder, listed by no digest.
+    let stem = world.logs(&spec, "us-east-1")[3]
+        .key
+        .trim_end_matches(".json.gz")
+        .to_owned();
+    let theirs = trailproof::chain::digest::Location::new(
+        &spec.bucket,
+        format!("{}NEIGHBOURneighbo.json.gz", &stem[..stem.len() - 16]),
+    );
+    let body = world.objects[&world.logs(&spec, "us-east-1")[3]].clone();
+    world.objects.insert(theirs.clone(), body);
+    let c = support::case("unvalidated_neighbour", spec, world);
+    upload(&c).await;
+    let ct = aws_sdk_cloudtrail::Client::new(&sdk_config("us-east-1").await);
+    ct.create_trail()
+        .name("no-validation-neighbour")
+        .s3_bucket_name(&c.spec.bucket)
+        .enable_log_file_validation(false)
+        .send()
+        .await
+        .expect("neighbour trail");
+    let run = run_ours(&c);
+    assert_eq!(run.code, 0, "{run:?}");
+    let warning = format!(
+        "Unverifiable log file\t{}\tWARNING: referenced by no digest read, but arn:aws:cloudtrail:us-east-1:{}:trail/no-validation-neighbour deliver(s) here without log file validation\n\n",
+        theirs.uri(),
+        support::ACCOUNT
+    );
+    assert!(run.stderr.ends_with(&warning), "{}", run.stderr);
+}

@@ -462,6 +462,18 @@ pub(super) async fn detect<S: ObjectSource + 'static>(
     let (unlinked, mut referenced) = unlinked_digests(prefetch, cfg, keys, listed, &seen).await;
     out.extend(unlinked);
     let (theirs, references_complete) = other_trails_logs(source, cfg, scope, keys).await;
+    // Log files no digest references are forged, unless a trail without validation (or
+    // an unreadable neighbour's digest) could account for them.
+    let uncertain = if !references_complete {
+        Some("the digests of other trails delivering here could not all be read".to_owned())
+    } else if !cfg.unvalidated_trails.is_empty() {
+        Some(format!(
+            "{} deliver(s) here without log file validation",
+            cfg.unvalidated_trails.join(", ")
+        ))
+    } else {
+        None
+    };
     referenced.extend(theirs);
     referenced.extend(
         seen.valid
@@ -499,7 +511,7 @@ pub(super) async fn detect<S: ObjectSource + 'static>(
         &uncovered,
         &deleted,
         newest_end,
-        references_complete,
+        uncertain.as_deref(),
     );
     out.extend(logs.findings);
     // W5: a deleted tail.

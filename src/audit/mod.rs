@@ -51,6 +51,8 @@ pub struct VerifyConfig {
     pub detect: bool,
     /// `GetTrailStatus`, when it could be read (head-truncation check).
     pub trail_status: Option<TrailStatus>,
+    /// Other trails delivering to the same folder without log file validation.
+    pub unvalidated_trails: Vec<String>,
     /// Anchors from the state file, by chain id.
     pub anchors: std::collections::BTreeMap<String, crate::chain::anchor::Anchor>,
 }

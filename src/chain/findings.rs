@@ -516,7 +516,7 @@ pub fn check_log_folder(
     uncovered: &[Uncovered],
     deleted: &[DeletedDigest],
     newest_end: Option<UtcTime>,
-    references_complete: bool,
+    uncertain: Option<&str>,
 ) -> LogFolderReport {
     let mut report = LogFolderReport::default();
     for log in present {
@@ -558,19 +558,19 @@ pub fn check_log_folder(
             ),
             None => "referenced by no digest".to_owned(),
         };
-        if references_complete {
+        if let Some(why) = uncertain {
+            report.findings.push(Finding::new(
+                FindingCode::UnverifiableLog,
+                "Unverifiable log file",
+                log.uri(),
+                format!("referenced by no digest read, but {why}"),
+            ));
+        } else {
             report.findings.push(Finding::new(
                 FindingCode::UnreferencedLog,
                 "Unreferenced log file",
                 log.uri(),
                 message,
-            ));
-        } else {
-            report.findings.push(Finding::new(
-                FindingCode::UnverifiableLog,
-                "Unverifiable log file",
-                log.uri(),
-                "referenced by no digest read, but the digests of other trails delivering here could not all be read".to_owned(),
             ));
         }
     }
@@ -767,7 +767,7 @@ mod tests {
             &[],
             &[],
             Some(at("2026-03-01T14:59:30Z")),
-            true,
+            None,
         );
         assert_eq!(r.pending, vec![log]);
         assert!(r.findings.is_empty());

@@ -275,6 +275,10 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
                 .or_else(|| described.as_ref().and_then(|d| d.prefix.clone())),
             org: described.as_ref().and_then(|d| d.organization_id.clone()),
             status,
+            unvalidated_trails: described
+                .as_ref()
+                .map(|d| d.unvalidated_trails.clone())
+                .unwrap_or_default(),
             object_source: format!("bundle:{}", dir.display()),
         };
         let plan = plan(&args, resolved, source.as_ref(), &keys).await?;
@@ -302,6 +306,15 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
     let status = trail::fetch_trail_status(&conf, args.endpoint_url.as_deref(), &arn)
         .await
         .ok();
+    let unvalidated_trails = trail::unvalidated_neighbours(
+        &conf,
+        args.endpoint_url.as_deref(),
+        &arn,
+        &bucket,
+        prefix.as_deref(),
+    )
+    .await
+    .unwrap_or_default();
     let keys = match &args.public_keys {
         Some(path) => file_keys(path)?,
         None => AnyKeys::Api(Box::new(CloudTrailKeys::new(
@@ -318,6 +331,7 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         prefix,
         org,
         status,
+        unvalidated_trails,
         object_source: "s3".to_owned(),
     };
     if let Some(dir) = record {
@@ -334,6 +348,9 @@ struct BundleTrail {
     bucket: String,
     prefix: Option<String>,
     organization_id: Option<String>,
+    /// Other trails delivering there without log file validation.
+    #[serde(default)]
+    unvalidated_trails: Vec<String>,
 }
 
 /// Writes pretty JSON atomically into the bundle metadata folder.
@@ -377,6 +394,7 @@ async fn record_bundle(
         bucket: resolved.bucket.clone(),
         prefix: resolved.prefix.clone(),
         organization_id: resolved.org.clone(),
+        unvalidated_trails: resolved.unvalidated_trails.clone(),
     };
     let trail_status = resolved.status.clone();
     let plan = plan(args, resolved, recorder.as_ref(), &keys).await?;
@@ -489,6 +507,7 @@ struct Resolved {
     prefix: Option<String>,
     org: Option<String>,
     status: Option<TrailStatus>,
+    unvalidated_trails: Vec<String>,
     object_source: String,
 }
 
@@ -506,6 +525,7 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         prefix,
         org,
         status,
+        unvalidated_trails,
         object_source,
     } = resolved;
     let account_id = args
@@ -532,6 +552,7 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         limits: Limits::default(),
         detect: !args.reference_only,
         trail_status: status,
+        unvalidated_trails,
         anchors: std::collections::BTreeMap::new(),
     };
     let regions = if args.all_regions {

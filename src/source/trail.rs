@@ -141,3 +141,35 @@ pub async fn fetch_trail_status(
         latest_digest_delivery: latest,
     })
 }
+
+/// Other trails that deliver to the same bucket and prefix without log file validation:
+/// their log files are referenced by no digest, legitimately.
+///
+/// # Errors
+/// [`FetchError`] when `CloudTrail` cannot be asked.
+pub async fn unvalidated_neighbours(
+    base: &aws_config::SdkConfig,
+    endpoint: Option<&str>,
+    arn: &TrailArn,
+    bucket: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, FetchError> {
+    let client = cloudtrail_client(base, &arn.home_region, endpoint);
+    let out = client
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send()
+        .await
+        .map_err(|e| sdk_error("DescribeTrails", &e))?;
+    let norm = |p: Option<&str>| p.filter(|p| !p.is_empty()).map(ToOwned::to_owned);
+    let mut names: Vec<String> = out
+        .trail_list()
+        .iter()
+        .filter(|t| t.trail_arn() != Some(arn.arn.as_str()))
+        .filter(|t| t.s3_bucket_name() == Some(bucket) && norm(t.s3_key_prefix()) == norm(prefix))
+        .filter(|t| t.log_file_validation_enabled() != Some(true))
+        .filter_map(|t| t.trail_arn().map(ToOwned::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
