@@ -8,6 +8,7 @@
 //! - [`audit`] orchestrates: it lists, fetches with bounded concurrency, feeds the core and
 //!   streams ordered outcomes to a sink.
 //! - [`report`] is the serialisable model of a run (the stable JSON document).
+//! - [`controls`] is the compliance control catalog (data only, so far).
 //! - [`cli`] is the only place that knows about clap, stdout/stderr and exit codes.
 //!
 //! # Testing
@@ -17,6 +18,7 @@
 pub mod audit;
 pub mod chain;
 pub mod cli;
+pub mod controls;
 #[cfg(feature = "fixture")]
 pub mod fixture;
 pub mod hash;

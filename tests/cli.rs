@@ -190,3 +190,46 @@ fn no_keys_for_window_is_fatal_like_the_reference() {
         "\nNo public keys found between 2026-03-01T00:00:00Z and 2026-03-01T03:00:00Z\n"
     );
 }
+
+fn controls(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+        .arg("controls")
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn controls_lists_the_whole_catalog_and_filters_by_framework() {
+    let (code, all) = controls(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(all.lines().count(), 28);
+    assert!(all.starts_with("CT-01  HIGH"), "{all}");
+    let (code, cis) = controls(&["--framework", "cis-7.0"]);
+    assert_eq!(code, 0);
+    assert!(
+        cis.lines()
+            .any(|l| l.starts_with("CT-02") && l.contains("CIS 7.0 4.1")),
+        "{cis}"
+    );
+    assert!(cis.lines().count() < 28);
+    let (code, json) = controls(&["--framework", "securityhub", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["schema_version"], "trailproof.controls/1");
+    let ct08 = v["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|c| c["id"] == "CT-08")
+        .expect("CT-08");
+    assert_eq!(
+        ct08["framework"]["ids"],
+        serde_json::json!(["CloudTrail.4"])
+    );
+    assert_eq!(controls(&["--framework", "cis-9.9"]).0, 2);
+}

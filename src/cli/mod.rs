@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod controls;
 pub mod exit;
 pub mod verify;
 
@@ -25,6 +26,8 @@ pub enum Command {
     /// verdicts depend on, the public keys, the trail description and status, and a
     /// manifest of SHA-256s. Re-verify it offline with `verify --bundle DIR`. Resumes.
     Fetch(FetchArgs),
+    /// List the compliance control catalog (CT-01…CT-28) with its framework mappings.
+    Controls(controls::ControlsArgs),
 }
 
 /// Options of `fetch`: those of `verify`, plus where to write.
@@ -43,5 +46,6 @@ pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Verify(args) => verify::run(args).await,
         Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
+        Command::Controls(args) => controls::run(&args),
     }
 }
