@@ -5,8 +5,10 @@
 pub struct Limits {
     /// Largest digest object accepted, compressed (default 64 MiB; real digests are KiB).
     pub max_digest_bytes: u64,
-    /// Largest log object read into memory, compressed (default 512 MiB; `CloudTrail`
+    /// Largest log object read into memory, compressed (default 128 MiB; `CloudTrail`
     /// delivers files of a few MiB). Larger objects end in an `ERROR` line, not `INVALID`.
+    /// With `--concurrency 32` this bounds the bodies in memory to 4 GiB even when an
+    /// attacker replaces every log with a huge object.
     pub max_log_bytes: u64,
     /// Largest decompressed digest (default 256 MiB): a gzip bomb stops here.
     pub max_digest_inflated_bytes: u64,
@@ -18,7 +20,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_digest_bytes: 64 << 20,
-            max_log_bytes: 512 << 20,
+            max_log_bytes: 128 << 20,
             max_digest_inflated_bytes: 256 << 20,
             max_chain_steps: 10_000_000,
         }
