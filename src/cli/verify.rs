@@ -940,7 +940,7 @@ where
                     if let Some(pb) = &out.progress {
                         pb.finish_and_clear();
                     }
-                    let fatal = fatal_text(&e);
+                    let fatal = e.to_string();
                     if text {
                         let mut err = std::io::stderr().lock();
                         let _ = write!(err, "\n{fatal}\n");
@@ -953,11 +953,11 @@ where
                 failed += 1;
                 if text {
                     out.status(
-                        &format!("Source region {region}\tERROR: {}", fatal_text(&e)),
+                        &format!("Source region {region}\tERROR: {}", e.to_string()),
                         true,
                     );
                 }
-                Some(fatal_text(&e))
+                Some(e.to_string())
             }
         };
         if text && error.is_none() {
@@ -998,10 +998,6 @@ where
         return exit::CANNOT_RUN;
     }
     code
-}
-
-fn fatal_text(e: &RegionError) -> String {
-    e.to_string()
 }
 
 fn region_report(
