@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 use tokio::sync::Semaphore;
 
 use super::exit;
-use crate::audit::{self, DigestStatus, Item, LogStatus, RegionError, VerifyConfig};
+use crate::audit::{self, DigestStatus, Item, LogStatus, VerifyConfig};
 use crate::chain::findings::TrailStatus;
 use crate::chain::layout::TrailArn;
 use crate::limits::Limits;
@@ -952,10 +952,7 @@ where
                 }
                 failed += 1;
                 if text {
-                    out.status(
-                        &format!("Source region {region}\tERROR: {}", e.to_string()),
-                        true,
-                    );
+                    out.status(&format!("Source region {region}\tERROR: {e}"), true);
                 }
                 Some(e.to_string())
             }
