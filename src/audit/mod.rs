@@ -368,10 +368,10 @@ async fn list_digests<S: ObjectSource>(
 }
 
 /// Verifies the chains of one source region, calling `emit` with every item in order.
-#[allow(clippy::too_many_lines)] // one linear pipeline: list, keys, walk, detect, print
 ///
 /// # Errors
 /// [`RegionError`] when the region cannot be verified at all (listing or keys).
+#[allow(clippy::too_many_lines)] // one linear pipeline: list, keys, walk, detect, print
 pub async fn verify_region<S, K>(
     source: Arc<S>,
     keys: &K,
@@ -438,7 +438,6 @@ where
                 keyset.clone(),
                 cfg.limits,
             );
-            let walker_kind = kind;
             loop {
                 match walker.step(&mut inputs) {
                     Step::Done => break,
@@ -461,7 +460,7 @@ where
                                     ),
                                 };
                                 let item = Item::Digest {
-                                    kind: walker_kind,
+                                    kind,
                                     location: Location::new(&bucket, format!("{prefix}/")),
                                     status: DigestStatus::Error(error),
                                 };
