@@ -38,6 +38,17 @@ impl LocalSource {
             .join(format!("{bucket}.json"))
     }
 
+    /// Where a fetch records that the versions under `prefix` could not be listed.
+    #[must_use]
+    pub fn versions_error(&self, bucket: &str, prefix: &str) -> PathBuf {
+        let name = format!("{}.error.json", crate::hash::sha256_hex(prefix.as_bytes()));
+        self.root
+            .join(".trailproof")
+            .join("versions")
+            .join(bucket)
+            .join(name)
+    }
+
     /// Where an earlier version of an object is kept:
     /// `.trailproof/versions/<bucket>/<key>@<version-id>`.
     ///
@@ -164,6 +175,12 @@ impl ObjectSource for LocalSource {
         bucket: &str,
         prefix: &str,
     ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
+        if let Some(e) = std::fs::read(self.versions_error(bucket, prefix))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<FetchError>(&b).ok())
+        {
+            return Err(e);
+        }
         let path = self.versions_index(bucket);
         match std::fs::read(&path) {
             Ok(bytes) => {

@@ -223,8 +223,17 @@ impl<S: ObjectSource> ObjectSource for Recorder<S> {
         bucket: &str,
         prefix: &str,
     ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
-        let Some(found) = self.inner.versions(bucket, prefix).await? else {
-            return Ok(None);
+        let found = match self.inner.versions(bucket, prefix).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                // Offline, the same folder must answer with the same error.
+                let path = self.local.versions_error(bucket, prefix);
+                if let Ok(json) = serde_json::to_vec_pretty(&e) {
+                    let _ = write_atomic(&path, &json);
+                }
+                return Err(e);
+            }
         };
         // Merge into the bundle's versioned listing of the bucket.
         let path = self.local.versions_index(bucket);
