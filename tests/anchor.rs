@@ -53,6 +53,21 @@ fn verify(world: &World, dir: &Path, state: &Path, args: &[&str]) -> Run {
     Run::from_output(&out)
 }
 
+/// The first run of a schedule: an explicit window over the first six hours.
+fn first_run(world: &World, dir: &Path, state: &Path) -> Run {
+    verify(
+        world,
+        dir,
+        state,
+        &[
+            "--start-time",
+            "2026-03-01T00:00:00Z",
+            "--end-time",
+            "2026-03-01T06:40:00Z",
+        ],
+    )
+}
+
 fn anchored_key(state: &Path) -> String {
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(state).expect("state")).expect("json");
@@ -88,17 +103,7 @@ fn second_run_starts_at_the_anchor_and_moves_it_forward() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let day1 = World::build(&spec(6), keys()).unwrap();
-    let first = verify(
-        &day1,
-        dir.path(),
-        &state,
-        &[
-            "--start-time",
-            "2026-03-01T00:00:00Z",
-            "--end-time",
-            "2026-03-01T06:40:00Z",
-        ],
-    );
+    let first = first_run(&day1, dir.path(), &state);
     assert_eq!(first.code, 0, "{first:?}");
     let ds = day1.digests(&spec(6), "us-east-1", false);
     assert_eq!(anchored_key(&state), ds[5].key);
@@ -135,17 +140,7 @@ fn anchored_history_rewritten_between_runs_is_reported_and_the_anchor_kept() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let day1 = World::build(&spec(6), keys()).unwrap();
-    let first = verify(
-        &day1,
-        dir.path(),
-        &state,
-        &[
-            "--start-time",
-            "2026-03-01T00:00:00Z",
-            "--end-time",
-            "2026-03-01T06:40:00Z",
-        ],
-    );
+    let first = first_run(&day1, dir.path(), &state);
     assert_eq!(first.code, 0, "{first:?}");
     let anchor = day1.digests(&spec(6), "us-east-1", false)[5].clone();
 

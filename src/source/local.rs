@@ -220,9 +220,14 @@ impl ObjectSource for LocalSource {
 
 /// The error a fetch recorded for an object it could not read.
 fn recorded_error(path: &Path) -> Option<FetchError> {
-    let mut sidecar = path.as_os_str().to_owned();
-    sidecar.push(ERROR_SUFFIX);
-    serde_json::from_slice(&std::fs::read(PathBuf::from(sidecar)).ok()?).ok()
+    serde_json::from_slice(&std::fs::read(error_sidecar(path)).ok()?).ok()
+}
+
+/// The error sidecar of a mirrored object: `<file>.error.json`.
+pub(crate) fn error_sidecar(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(ERROR_SUFFIX);
+    PathBuf::from(p)
 }
 
 /// Reads a mirrored object and its metadata sidecar (blocking).

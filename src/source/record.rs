@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::StreamExt as _;
 
-use super::local::{LocalSource, META_SUFFIX};
+use super::local::{LocalSource, META_SUFFIX, error_sidecar};
 use super::{FetchError, FetchErrorKind, KeyProvider, ObjectSource, ObjectVersion};
 use crate::chain::digest::{FetchedObject, Location};
 use crate::chain::keys::PublicKeyRecord;
@@ -52,12 +52,6 @@ fn write_object(path: &Path, obj: &FetchedObject) -> Result<(), FetchError> {
         write_atomic(Path::new(&meta), &json).map_err(io)?;
     }
     write_atomic(path, &obj.body).map_err(io)
-}
-
-fn error_sidecar(path: &Path) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(super::local::ERROR_SUFFIX);
-    PathBuf::from(p)
 }
 
 /// A source that mirrors what it reads into a bundle folder.

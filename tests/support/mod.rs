@@ -1855,10 +1855,7 @@ fn detection_scenario(name: &str) -> Option<Case> {
             c
         }
         "log_in_gap" => {
-            let (spec, _) = base(name, None);
-            let mut spec = spec;
-            spec.stopped_hours = vec![3];
-            let mut world = World::build(&spec, keys()).expect("world");
+            let (spec, mut world) = with_spec(name, |s| s.stopped_hours = vec![3]);
             let log = put_log(
                 &mut world,
                 &spec.bucket.clone(),
