@@ -24,5 +24,6 @@ pub mod fixture;
 pub mod hash;
 pub mod limits;
 pub mod report;
+pub mod snapshot;
 pub mod source;
 pub mod time;

@@ -8,6 +8,27 @@ the tests need to control:
 * CloudTrail ``ListPublicKeys`` (moto answers HTTP 500 for it): served from
   keys the tests register per region. Recognised by ``X-Amz-Target`` in both
   the long form botocore sends and the short form the Rust SDK sends.
+* CloudTrail ``ListEventDataStores`` (moto models no CloudTrail Lake):
+  always ``{"EventDataStores": []}``. Both ``X-Amz-Target`` forms.
+* Account ``ListRegions`` (moto lacks it; the Rust SDK sends REST-JSON
+  ``POST /listRegions`` signed for service ``account``): answered from a
+  per-account region store. The default is the 17 regions that need no
+  opt-in as ``ENABLED_BY_DEFAULT``, plus ``af-south-1`` ``DISABLED`` and
+  ``ap-east-1`` ``ENABLED``. The account is the body's ``AccountId``, else the
+  caller's (moto's access key to account mapping). Every region in one page.
+* CloudWatch over Smithy RPC v2 CBOR (what the Rust SDK speaks; moto only
+  parses JSON 1.0 and query): ``POST /service/<Service>/operation/<Op>`` is
+  translated to a JSON 1.0 request for moto, and moto's JSON answer back to
+  CBOR, shaped by botocore's service model (timestamps as tag 1, doubles as
+  floats).
+* S3 ``GetBucketVersioning``: moto's root element (``GetBucketVersioningResponse``)
+  is renamed to S3's ``VersioningConfiguration``, which the Rust SDK insists on.
+* ``x-amzn-RequestId`` on the answers we make up, as AWS sends.
+* ``POST /_trailproof/regions`` with ``{"regions": [{"RegionName": ...,
+  "RegionOptStatus": ...}], "account": "123456789012"}`` replaces the region
+  list of that account (of every account without ``account``).
+  ``GET /_trailproof/regions[?account=A]``: the list ListRegions would give.
+  ``DELETE /_trailproof/regions[?account=A]``: back to the default.
 * ``POST /_trailproof/public-keys``: register digest-signing public keys.
   ``GET  /_trailproof/public-keys[?region=R]``: list them (debugging).
 * ``POST /_trailproof/faults``: inject faults into S3 object reads
@@ -36,13 +57,16 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import io
 import json
 import os
 import re
 import signal
+import struct
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -69,7 +93,32 @@ LIST_PUBLIC_KEYS_TARGETS = frozenset(
         "CloudTrail_20131101.ListPublicKeys",
     }
 )
+LIST_EVENT_DATA_STORES_TARGETS = frozenset(
+    {
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListEventDataStores",
+        "CloudTrail_20131101.ListEventDataStores",
+    }
+)
 DEFAULT_REGION = "us-east-1"
+# account:ListRegions' default answer: the regions that need no opt-in, one
+# opt-in region left disabled and one opted in.
+STANDARD_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+    "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "eu-north-1", "sa-east-1",
+)  # fmt: skip
+DEFAULT_REGIONS = [
+    *({"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"} for r in STANDARD_REGIONS),
+    {"RegionName": "af-south-1", "RegionOptStatus": "DISABLED"},
+    {"RegionName": "ap-east-1", "RegionOptStatus": "ENABLED"},
+]
+REGION_OPT_STATUSES = frozenset({"ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT"})
+# Smithy RPC v2 CBOR services (service shape name in the request path) that we
+# translate to moto's JSON 1.0 handling: shape name -> botocore service name.
+CBOR_SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
+CBOR_PATH_RE = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)$")
+ACCESS_KEY_RE = re.compile(r"Credential=(?P<key>[^/,\s]+)/")
 # SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/cloudtrail/aws4_request, ..."
 CREDENTIAL_SCOPE_RE = re.compile(
     r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request"
@@ -100,6 +149,34 @@ def region_from_auth(environ: WsgiEnviron) -> str:
     """Region of the SigV4 credential scope; us-east-1 when unsigned/unparsable."""
     match = CREDENTIAL_SCOPE_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
     return match.group("region") if match else DEFAULT_REGION
+
+
+def service_from_auth(environ: WsgiEnviron) -> str | None:
+    """Service of the SigV4 credential scope; None when unsigned/unparsable."""
+    match = CREDENTIAL_SCOPE_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group("service") if match else None
+
+
+def with_request_id(response: Response) -> Response:
+    """Add an ``x-amzn-RequestId`` like AWS (and moto) send."""
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response
+
+
+def is_get_bucket_versioning(environ: WsgiEnviron) -> bool:
+    """A path-style S3 ``GET /<bucket>?versioning``."""
+    if service_from_auth(environ) != "s3":
+        return False
+    bucket = environ.get("PATH_INFO", "").strip("/")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return bool(bucket) and "/" not in bucket and "versioning" in query
+
+
+def cbor_response(payload: Any, status: int, headers: list[tuple[str, str]]) -> Response:
+    """An answer in the Smithy RPC v2 CBOR protocol."""
+    response = Response(cbor_encode(payload), status=status, headers=headers, content_type="application/cbor")
+    response.headers["smithy-protocol"] = "rpc-v2-cbor"
+    return response
 
 
 def parse_epoch(value: Any, field: str) -> float:
@@ -341,6 +418,238 @@ def s3_error(status: int, code: str, message: str, key: str, head: bool) -> Resp
 
 
 # --------------------------------------------------------------------------
+# Regions (account:ListRegions)
+# --------------------------------------------------------------------------
+
+
+class RegionStore:
+    """The region list ListRegions answers: a default, overridable per account."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._default: list[dict[str, str]] = [dict(r) for r in DEFAULT_REGIONS]
+        self._by_account: dict[str, list[dict[str, str]]] = {}
+
+    @staticmethod
+    def _validate(raw: Any) -> list[dict[str, str]]:
+        if not isinstance(raw, list):
+            raise BadRequest('expected {"regions": [{"RegionName": str, "RegionOptStatus": str}, ...]}')
+        out = []
+        for i, r in enumerate(raw):
+            if not isinstance(r, dict):
+                raise BadRequest(f"regions[{i}]: expected an object")
+            name, status = r.get("RegionName"), r.get("RegionOptStatus")
+            if not isinstance(name, str) or not name:
+                raise BadRequest(f"regions[{i}].RegionName: expected a non-empty string")
+            if status not in REGION_OPT_STATUSES:
+                raise BadRequest(f"regions[{i}].RegionOptStatus: expected one of {sorted(REGION_OPT_STATUSES)}")
+            out.append({"RegionName": name, "RegionOptStatus": status})
+        return out
+
+    def replace(self, raw: Any, account: str | None) -> int:
+        regions = self._validate(raw)
+        with self._lock:
+            if account:
+                self._by_account[account] = regions
+            else:
+                self._default = regions
+                self._by_account.clear()
+        return len(regions)
+
+    def reset(self, account: str | None) -> None:
+        with self._lock:
+            if account:
+                self._by_account.pop(account, None)
+            else:
+                self._default = [dict(r) for r in DEFAULT_REGIONS]
+                self._by_account.clear()
+
+    def list(self, account: str | None) -> list[dict[str, str]]:
+        with self._lock:
+            regions = self._by_account.get(account or "", self._default)
+            return [dict(r) for r in regions]
+
+
+def account_from_auth(environ: WsgiEnviron) -> str:
+    """The moto account of the request's access key (moto's default when unknown)."""
+    match = ACCESS_KEY_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    from moto.iam.models import get_account_id_from  # needs moto's backends loaded
+
+    return get_account_id_from(match.group("key") if match else "")
+
+
+# --------------------------------------------------------------------------
+# Smithy RPC v2 CBOR <-> JSON 1.0 (CloudWatch)
+# --------------------------------------------------------------------------
+
+
+class CborTag:
+    """A tagged CBOR item (tag 1 = epoch-seconds timestamp)."""
+
+    def __init__(self, tag: int, value: Any) -> None:
+        self.tag, self.value = tag, value
+
+
+_CBOR_BREAK = object()
+
+
+def cbor_decode(data: bytes) -> Any:
+    """Decode one CBOR item (RFC 8949): everything Smithy RPC v2 sends,
+    including indefinite-length strings, arrays and maps."""
+    stream = io.BytesIO(data)
+
+    def read(n: int) -> bytes:
+        chunk = stream.read(n)
+        if len(chunk) != n:
+            raise BadRequest("truncated CBOR")
+        return chunk
+
+    def argument(info: int) -> int | None:
+        if info < 24:
+            return info
+        if info in (24, 25, 26, 27):
+            size = 1 << (info - 24)
+            return int.from_bytes(read(size), "big")
+        if info == 31:
+            return None  # indefinite length
+        raise BadRequest(f"bad CBOR additional info {info}")
+
+    def item() -> Any:
+        initial = read(1)[0]
+        major, info = initial >> 5, initial & 0x1F
+        if major == 7:
+            return simple(info)
+        arg = argument(info)
+        if major == 0:
+            return arg
+        if major == 1:
+            return -1 - arg
+        if major in (2, 3):
+            raw = read(arg) if arg is not None else b"".join(chunks())
+            return raw if major == 2 else raw.decode("utf-8")
+        if major == 4:
+            return [item() for _ in range(arg)] if arg is not None else list(until_break())
+        if major == 5:
+            if arg is not None:
+                return {item(): item() for _ in range(arg)}
+            keys_values = list(until_break())
+            return dict(zip(keys_values[::2], keys_values[1::2], strict=True))
+        return CborTag(arg, item())  # major 6
+
+    def simple(info: int) -> Any:
+        if info == 20:
+            return False
+        if info == 21:
+            return True
+        if info in (22, 23):
+            return None
+        if info == 25:
+            return struct.unpack(">e", read(2))[0]
+        if info == 26:
+            return struct.unpack(">f", read(4))[0]
+        if info == 27:
+            return struct.unpack(">d", read(8))[0]
+        if info == 31:
+            return _CBOR_BREAK
+        raise BadRequest(f"unsupported CBOR simple value {info}")
+
+    def until_break() -> Iterable[Any]:
+        while (value := item()) is not _CBOR_BREAK:
+            yield value
+
+    def chunks() -> Iterable[bytes]:
+        for chunk in until_break():
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    return item() if data else {}
+
+
+def cbor_encode(value: Any) -> bytes:
+    """Encode to CBOR with definite lengths; floats as float64."""
+
+    def head(major: int, n: int) -> bytes:
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if n < 1 << (8 * size):
+                return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+        raise ValueError("integer too large for CBOR")
+
+    if value is None:
+        return b"\xf6"
+    if value is True:
+        return b"\xf5"
+    if value is False:
+        return b"\xf4"
+    if isinstance(value, CborTag):
+        return head(6, value.tag) + cbor_encode(value.value)
+    if isinstance(value, int):
+        return head(0, value) if value >= 0 else head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return head(3, len(raw)) + raw
+    if isinstance(value, (list, tuple)):
+        return head(4, len(value)) + b"".join(cbor_encode(v) for v in value)
+    if isinstance(value, dict):
+        return head(5, len(value)) + b"".join(cbor_encode(k) + cbor_encode(v) for k, v in value.items())
+    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+def cbor_to_json(value: Any) -> Any:
+    """A decoded CBOR request as JSON 1.0 input: timestamps as epoch seconds,
+    blobs as base64."""
+    if isinstance(value, CborTag):
+        return cbor_to_json(value.value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list):
+        return [cbor_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: cbor_to_json(v) for k, v in value.items()}
+    return value
+
+
+def json_to_cbor(value: Any, shape: Any) -> Any:
+    """moto's JSON 1.0 answer as CBOR values, typed by the botocore shape."""
+    if value is None or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members = shape.members
+        return {k: json_to_cbor(v, members.get(k)) for k, v in value.items() if v is not None}
+    if kind == "list" and isinstance(value, list):
+        return [json_to_cbor(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: json_to_cbor(v, shape.value) for k, v in value.items()}
+    if kind == "timestamp":
+        return CborTag(1, float(parse_epoch(value, shape.name)))
+    if kind in ("double", "float") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind in ("integer", "long") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind == "blob" and isinstance(value, str):
+        return base64.b64decode(value)
+    return value
+
+
+_SERVICE_MODELS: dict[str, Any] = {}
+_SERVICE_MODELS_LOCK = threading.Lock()
+
+
+def service_model(name: str) -> Any:
+    with _SERVICE_MODELS_LOCK:
+        if name not in _SERVICE_MODELS:
+            import botocore.session
+
+            _SERVICE_MODELS[name] = botocore.session.get_session().get_service_model(name)
+        return _SERVICE_MODELS[name]
+
+
+# --------------------------------------------------------------------------
 # The middleware
 # --------------------------------------------------------------------------
 
@@ -350,6 +659,7 @@ class TrailproofMiddleware:
         self.moto_app = moto_app
         self.keys = PublicKeyStore()
         self.faults = FaultStore()
+        self.regions = RegionStore()
 
     def __call__(self, environ: WsgiEnviron, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -357,8 +667,22 @@ class TrailproofMiddleware:
         try:
             if path.startswith(CONTROL_PREFIX):
                 return self.control(environ, start_response)
-            if method == "POST" and environ.get("HTTP_X_AMZ_TARGET", "").strip() in LIST_PUBLIC_KEYS_TARGETS:
+            target = environ.get("HTTP_X_AMZ_TARGET", "").strip()
+            if method == "POST" and target in LIST_PUBLIC_KEYS_TARGETS:
                 return self.list_public_keys(environ)(environ, start_response)
+            if method == "POST" and target in LIST_EVENT_DATA_STORES_TARGETS:
+                # moto models no CloudTrail Lake: never any event data store.
+                empty = {"EventDataStores": []}
+                return with_request_id(json_response(empty, content_type="application/x-amz-json-1.1"))(
+                    environ, start_response
+                )
+            if method == "GET" and is_get_bucket_versioning(environ):
+                return self.get_bucket_versioning(environ, start_response)
+            if method == "POST" and path.rstrip("/") == "/listRegions" and service_from_auth(environ) == "account":
+                return with_request_id(self.list_regions(environ))(environ, start_response)
+            cbor = CBOR_PATH_RE.match(path) if method == "POST" else None
+            if cbor and cbor.group("service") in CBOR_SERVICES:
+                return self.cbor_call(environ, start_response, cbor.group("service"), cbor.group("operation"))
             if method in ("GET", "HEAD"):
                 target = s3_path_style_target(environ)
                 if target is not None:
@@ -368,6 +692,24 @@ class TrailproofMiddleware:
         except BadRequest as e:
             return json_response({"error": str(e)}, status=400)(environ, start_response)
         return self.moto_app(environ, start_response)
+
+    def call_moto(self, environ: WsgiEnviron) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Run moto on a request and return (status line, headers, whole body)."""
+        captured: dict[str, Any] = {}
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, list(headers)
+            return lambda _data: None  # legacy write(): moto's Flask app never uses it
+
+        result = self.moto_app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return captured["status"], captured["headers"], body
 
     # ---- CloudTrail ListPublicKeys (JSON 1.1) ----
 
@@ -389,6 +731,79 @@ class TrailproofMiddleware:
         keys = self.keys.overlapping(region_from_auth(environ), start, end)
         return json_response({"PublicKeyList": keys}, content_type="application/x-amz-json-1.1")
 
+    # ---- Account ListRegions (REST-JSON) ----
+
+    def list_regions(self, environ: WsgiEnviron) -> Response:
+        try:
+            body = read_json_body(Request(environ))
+        except BadRequest as e:
+            return aws_json_error("ValidationException", str(e))
+        account = body.get("AccountId") if isinstance(body, dict) else None
+        if not isinstance(account, str) or not account:
+            account = account_from_auth(environ)
+        regions = self.regions.list(account)
+        wanted = body.get("RegionOptStatusContains") if isinstance(body, dict) else None
+        if isinstance(wanted, list) and wanted:
+            regions = [r for r in regions if r["RegionOptStatus"] in wanted]
+        return json_response({"Regions": regions})
+
+    # ---- Smithy RPC v2 CBOR -> moto's JSON 1.0 ----
+
+    def cbor_call(
+        self, environ: WsgiEnviron, start_response: StartResponse, service: str, operation: str
+    ) -> Iterable[bytes]:
+        model = service_model(CBOR_SERVICES[service])
+        try:
+            output_shape = model.operation_model(operation).output_shape
+        except Exception:  # botocore's OperationNotFoundError
+            error = {"__type": "UnknownOperationException", "message": f"unknown operation {operation}"}
+            return cbor_response(error, 400, [])(environ, start_response)
+        payload = cbor_to_json(cbor_decode(Request(environ).get_data(cache=False)))
+        body = json.dumps(payload).encode("utf-8")
+        inner = dict(environ)
+        inner.update(
+            {
+                "PATH_INFO": "/",
+                "RAW_URI": "/",
+                "REQUEST_URI": "/",
+                "QUERY_STRING": "",
+                "CONTENT_TYPE": "application/x-amz-json-1.0",
+                "CONTENT_LENGTH": str(len(body)),
+                "HTTP_X_AMZ_TARGET": f"{model.metadata['targetPrefix']}.{operation}",
+                "HTTP_X_AMZN_QUERY_MODE": "true",
+                "wsgi.input": io.BytesIO(body),
+            }
+        )
+        status_line, headers, raw = self.call_moto(inner)
+        status = int(status_line.split()[0])
+        try:
+            answer = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            answer = {"__type": "InternalFailure", "message": raw.decode("utf-8", "replace")}
+        if status < 300:
+            answer = json_to_cbor(answer, output_shape)
+        keep = [
+            (k, v)
+            for k, v in headers
+            if k.lower() not in ("content-type", "content-length", "smithy-protocol")
+        ]
+        return cbor_response(answer, status, keep)(environ, start_response)
+
+    # ---- S3 GetBucketVersioning ----
+
+    def get_bucket_versioning(self, environ: WsgiEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        """moto names the root element GetBucketVersioningResponse; S3 (and the
+        Rust SDK, which checks it) says VersioningConfiguration."""
+        status, headers, body = self.call_moto(environ)
+        if status.startswith("200"):
+            body = body.replace(b"<GetBucketVersioningResponse", b"<VersioningConfiguration").replace(
+                b"</GetBucketVersioningResponse>", b"</VersioningConfiguration>"
+            )
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
     # ---- S3 faults ----
 
     def apply_fault(
@@ -403,24 +818,10 @@ class TrailproofMiddleware:
         # truncate: run moto, then send only the first half of its body while
         # keeping the full Content-Length. werkzeug's server closes every
         # connection after the response, so the client sees a premature EOF.
-        captured: dict[str, Any] = {}
-
-        def capture(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
-            captured["status"], captured["headers"] = status, list(headers)
-            return lambda _data: None  # legacy write(): moto's Flask app never uses it
-
-        result = self.moto_app(environ, capture)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        headers = captured["headers"]
+        status, headers, body = self.call_moto(environ)
         if not any(name.lower() == "content-length" for name, _ in headers):
             headers.append(("Content-Length", str(len(body))))
-        start_response(captured["status"], headers)
+        start_response(status, headers)
         return [body[: len(body) // 2]]
 
     # ---- /_trailproof/* ----
@@ -446,6 +847,21 @@ class TrailproofMiddleware:
                 response = json_response({"region": region, "keys": self.keys.list(region)})
             else:
                 response = json_response({"regions": self.keys.all()})
+        elif route == ("POST", "regions"):
+            body = read_json_body(request)
+            if not isinstance(body, dict):
+                raise BadRequest("expected a JSON object")
+            account = body.get("account")
+            if account is not None and not isinstance(account, str):
+                raise BadRequest("account: expected a string")
+            count = self.regions.replace(body.get("regions"), account)
+            response = json_response({"account": account, "regions": count})
+        elif route == ("GET", "regions"):
+            account = request.args.get("account")
+            response = json_response({"account": account, "Regions": self.regions.list(account)})
+        elif route == ("DELETE", "regions"):
+            self.regions.reset(request.args.get("account"))
+            response = json_response({"reset": True})
         elif route == ("POST", "faults"):
             fault = self.faults.add(read_json_body(request))
             response = json_response({"fault": asdict(fault)})
