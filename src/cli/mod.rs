@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod check;
 pub mod controls;
 pub mod exit;
 pub mod verify;
@@ -26,6 +27,11 @@ pub enum Command {
     /// verdicts depend on, the public keys, the trail description and status, and a
     /// manifest of SHA-256s. Re-verify it offline with `verify --bundle DIR`. Resumes.
     Fetch(FetchArgs),
+    /// Record, read-only, every answer the compliance controls need (trails, buckets, keys,
+    /// log groups, alarms, policies) into a snapshot file for an offline `check`.
+    Snapshot(check::SnapshotArgs),
+    /// Evaluate the control catalog (CT-01…CT-28): live, or offline with `--snapshot`.
+    Check(check::CheckArgs),
     /// List the compliance control catalog (CT-01…CT-28) with its framework mappings.
     Controls(controls::ControlsArgs),
 }
@@ -46,6 +52,8 @@ pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Verify(args) => verify::run(args).await,
         Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
+        Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
+        Command::Check(args) => Box::pin(check::run_check(args)).await,
         Command::Controls(args) => controls::run(&args),
     }
 }

@@ -1,7 +1,17 @@
 //! Compliance controls for `CloudTrail` configurations.
 //!
-//! [`catalog`] holds the static definition of every control (id, title, severity, scope,
-//! rationale, remediation and framework cross-references). It is data only: no evaluation
-//! and no I/O happen here.
+//! - [`catalog`]: the static definition of every control (id, title, severity, scope,
+//!   rationale, remediation and framework cross-references). Data only.
+//! - [`eval`]: evaluates the catalog against a [`crate::snapshot::model::Snapshot`]. Pure:
+//!   the "now" of time-dependent rules is an argument.
+//! - [`selectors`], [`monitoring`], [`policy`]: the shared building blocks (event-selector
+//!   coverage, CIS metric-filter patterns, policy documents).
+//! - [`result`]: what an evaluation produces; [`waivers`]: accepted exceptions.
 
 pub mod catalog;
+pub mod eval;
+pub mod monitoring;
+pub mod policy;
+pub mod result;
+pub mod selectors;
+pub mod waivers;

@@ -1,0 +1,449 @@
+//! `trailproof snapshot` (record every answer the controls need) and `trailproof check`
+//! (evaluate the control catalog, live or from a snapshot).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::exit;
+use super::verify::Format;
+use crate::controls::catalog::{self, Framework};
+use crate::controls::eval;
+use crate::controls::result::{ControlResult, Status};
+use crate::controls::waivers::{self, CheckConfig, WaiverReport};
+use crate::snapshot::gather::{self, GatherOptions};
+use crate::snapshot::model::{self, Snapshot};
+use crate::time::UtcTime;
+
+/// Where and how to ask AWS (shared by `snapshot` and live `check`).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Regions to scan, comma-separated (default: every enabled region, from
+    /// `account:ListRegions`).
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    pub regions: Option<Vec<String>>,
+    /// Named profile of the shared AWS configuration.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region of the global calls (STS, Organizations, IAM).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every API call to this endpoint (a test server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Maximum API calls in flight.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+/// Options of `snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// File to write (JSON, `trailproof.snapshot/1`); written atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Evaluate this snapshot offline instead of asking AWS.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "profile", "endpoint_url"])]
+    pub snapshot: Option<PathBuf>,
+    /// "Now" for time-dependent rules (delivery age, waiver expiry); default: the snapshot's
+    /// time.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Only the controls mapped to this framework, labelled with its ids: cis-1.4 … cis-7.0,
+    /// securityhub, config, pci-dss-4, nist-800-53, soc2, hipaa.
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// TOML file with `[settings]` (thresholds) and `[[waiver]]` entries (accepted exceptions).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// MANUAL results count as findings (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// AWS access (live mode).
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+fn now() -> UtcTime {
+    #[allow(clippy::disallowed_methods)]
+    chrono::Utc::now()
+}
+
+fn fail(message: &str) -> u8 {
+    let _ = writeln!(std::io::stderr(), "\n{message}");
+    exit::CANNOT_RUN
+}
+
+async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = &args.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &args.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(std::time::Duration::from_millis(200));
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_mins(1))
+        .build();
+    let conf = loader
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .load()
+        .await;
+    if conf.region().is_some() {
+        return conf;
+    }
+    conf.into_builder()
+        .region(aws_config::Region::new("us-east-1"))
+        .build()
+}
+
+async fn take_snapshot(args: &AwsArgs) -> Result<Snapshot, String> {
+    let conf = load_aws(args).await;
+    let opts = GatherOptions {
+        regions: args.regions.clone(),
+        endpoint: args.endpoint_url.clone(),
+        concurrency: args.concurrency.max(1),
+    };
+    let mut snap = Box::pin(gather::gather(&conf, &opts, &now))
+        .await
+        .map_err(|e| format!("cannot take a snapshot: {e}"))?;
+    snap.regions_limited = args.regions.is_some();
+    Ok(snap)
+}
+
+/// Runs `snapshot`.
+pub async fn run_snapshot(args: SnapshotArgs) -> u8 {
+    let snap = match Box::pin(take_snapshot(&args.aws)).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let mut bytes = match serde_json::to_vec_pretty(&snap) {
+        Ok(b) => b,
+        Err(e) => return fail(&format!("cannot encode the snapshot: {e}")),
+    };
+    bytes.push(b'\n');
+    if let Err(e) = crate::source::record::write_atomic(&args.out, &bytes) {
+        return fail(&format!("cannot write {}: {e}", args.out.display()));
+    }
+    let failed = count_failed_calls(&snap);
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "snapshot of account {} ({} regions) written to {}",
+        snap.identity
+            .value()
+            .map_or("unknown", |i| i.account.as_str()),
+        snap.scanned_regions.len(),
+        args.out.display()
+    );
+    if failed > 0 {
+        let _ = writeln!(
+            err,
+            "{failed} calls were denied or failed; `trailproof check --snapshot` will report them as ERROR or MANUAL"
+        );
+        return exit::INCOMPLETE;
+    }
+    exit::CLEAN
+}
+
+fn count_failed_calls(snap: &Snapshot) -> usize {
+    // Count through the serialised form: every `Call` has a `result` tag.
+    fn walk(v: &serde_json::Value, n: &mut usize) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::Object(o)) = m.get("outcome")
+                    && matches!(
+                        o.get("result").and_then(serde_json::Value::as_str),
+                        Some("denied" | "failed")
+                    )
+                {
+                    *n += 1;
+                }
+                m.values().for_each(|x| walk(x, n));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, n)),
+            _ => {}
+        }
+    }
+    let mut n = 0;
+    walk(&serde_json::to_value(snap).unwrap_or_default(), &mut n);
+    n
+}
+
+/// Reads a snapshot file.
+///
+/// # Errors
+/// A one-line reason when the file is unreadable, not JSON or not a snapshot.
+pub fn read_snapshot(path: &std::path::Path) -> Result<Snapshot, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("snapshot {} is not JSON: {e}", path.display()))?;
+    match v.get("schema").and_then(serde_json::Value::as_str) {
+        Some(model::SCHEMA) => {}
+        other => {
+            return Err(format!(
+                "{} is not a {} document (schema {other:?})",
+                path.display(),
+                model::SCHEMA
+            ));
+        }
+    }
+    serde_json::from_value(v).map_err(|e| format!("snapshot {} is malformed: {e}", path.display()))
+}
+
+/// The outcome of `check` as a document (`trailproof.check/1`).
+#[derive(Debug, serde::Serialize)]
+pub struct CheckReport {
+    /// `trailproof.check/1`.
+    pub schema: &'static str,
+    /// Tool version.
+    pub tool_version: &'static str,
+    /// Account evaluated.
+    pub account: String,
+    /// When the snapshot was taken.
+    pub snapshot_taken_at: String,
+    /// "Now" of the time-dependent rules.
+    pub as_of: String,
+    /// Regions scanned.
+    pub regions: Vec<String>,
+    /// The framework selected, if any.
+    pub framework: Option<FrameworkLabel>,
+    /// Results per status (unwaived), and how many were waived.
+    pub summary: std::collections::BTreeMap<&'static str, usize>,
+    /// Exit code and its word.
+    pub exit_code: u8,
+    /// `clean`, `findings`, `incomplete`.
+    pub outcome: &'static str,
+    /// What happened to the waivers.
+    pub waivers: WaiverReport,
+    /// One result per control and resource.
+    pub results: Vec<ControlResult>,
+}
+
+/// A selected framework.
+#[derive(Debug, serde::Serialize)]
+pub struct FrameworkLabel {
+    /// What was typed, e.g. `cis-3.0`.
+    pub selector: String,
+    /// Display name, e.g. `CIS 3.0`.
+    pub name: String,
+}
+
+/// Exit code of a `check`: unwaived FAIL → 1; else unwaived ERROR → 3; else unwaived
+/// MANUAL under `--strict` → 1; else 0.
+#[must_use]
+pub fn exit_for(results: &[ControlResult], strict: bool) -> u8 {
+    let live = |s: Status| results.iter().any(|r| !r.waived && r.status == s);
+    if live(Status::Fail) || (strict && live(Status::Manual) && !live(Status::Error)) {
+        exit::FINDINGS
+    } else if live(Status::Error) {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    }
+}
+
+/// Evaluates a snapshot into a report (pure).
+#[must_use]
+pub fn evaluate(
+    snap: &Snapshot,
+    config: &CheckConfig,
+    framework: Option<&Framework>,
+    as_of: UtcTime,
+    strict: bool,
+) -> CheckReport {
+    let mut results = eval::evaluate(snap, &config.settings, as_of);
+    if let Some(fw) = framework {
+        results = eval::select_framework(results, fw);
+    }
+    let waivers = waivers::apply(&mut results, &config.waivers, as_of.date_naive());
+    let mut summary = std::collections::BTreeMap::new();
+    for s in [
+        Status::Pass,
+        Status::Fail,
+        Status::Manual,
+        Status::Error,
+        Status::NotApplicable,
+    ] {
+        summary.insert(
+            s.word(),
+            results
+                .iter()
+                .filter(|r| !r.waived && r.status == s)
+                .count(),
+        );
+    }
+    summary.insert("WAIVED", results.iter().filter(|r| r.waived).count());
+    let code = exit_for(&results, strict);
+    CheckReport {
+        schema: "trailproof.check/1",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        account: snap
+            .identity
+            .value()
+            .map_or_else(|| "unknown".to_owned(), |i| i.account.clone()),
+        snapshot_taken_at: snap.taken_at.clone(),
+        as_of: crate::time::format_rfc3339(&as_of),
+        regions: snap.scanned_regions.clone(),
+        framework: framework.map(|f| FrameworkLabel {
+            selector: f.selector(),
+            name: f.name(),
+        }),
+        summary,
+        exit_code: code,
+        outcome: exit::outcome_word(code),
+        waivers,
+        results,
+    }
+}
+
+/// Runs `check`.
+pub async fn run_check(args: CheckArgs) -> u8 {
+    let framework = match args.framework.as_deref() {
+        None => None,
+        Some(f) => match catalog::parse_framework(f) {
+            Some(fw) => Some(fw),
+            None => {
+                return fail(&format!(
+                    "unknown framework {f}: use cis-1.4 … cis-7.0, securityhub, config, pci-dss-4, nist-800-53, soc2 or hipaa"
+                ));
+            }
+        },
+    };
+    let config = match &args.config {
+        None => CheckConfig::default(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| waivers::parse_config(&t).map_err(|e| e.to_string()))
+        {
+            Ok(c) => c,
+            Err(e) => return fail(&format!("{}: {e}", path.display())),
+        },
+    };
+    let as_of = match args.as_of.as_deref().map(crate::time::parse_user_time) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => return fail(&format!("--as-of: {e}")),
+    };
+    let snap = match &args.snapshot {
+        Some(path) => read_snapshot(path),
+        None => Box::pin(take_snapshot(&args.aws)).await,
+    };
+    let snap = match snap {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let Some(as_of) = as_of.or_else(|| crate::time::parse_user_time(&snap.taken_at).ok()) else {
+        return fail(&format!(
+            "the snapshot's time {:?} is not a time; give --as-of",
+            snap.taken_at
+        ));
+    };
+    let report = evaluate(&snap, &config, framework.as_ref(), as_of, args.strict);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let _ = serde_json::to_writer_pretty(&mut out, &report);
+            let _ = writeln!(out);
+        }
+        Format::Text => render_text(&mut out, &report),
+    }
+    report.exit_code
+}
+
+/// Replaces control characters so account-controlled text cannot drive the terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+fn render_text(out: &mut impl std::io::Write, r: &CheckReport) {
+    let fw = r.framework.as_ref().map(|f| f.name.clone());
+    let _ = writeln!(
+        out,
+        "Compliance of account {} as of {} (snapshot {}; regions: {})",
+        r.account,
+        r.as_of,
+        r.snapshot_taken_at,
+        r.regions.join(", ")
+    );
+    let _ = writeln!(out);
+    for x in &r.results {
+        let id = match &x.check {
+            Some(c) => format!("{} {c}", x.control_id),
+            None => x.control_id.to_owned(),
+        };
+        let status = if x.waived {
+            format!("{} (waived)", x.status.word())
+        } else {
+            x.status.word().to_owned()
+        };
+        let severity = format!("{:?}", x.severity).to_lowercase();
+        let req = match &fw {
+            Some(name) => {
+                let ids: Vec<&str> = x.frameworks.iter().map(|f| f.id).collect();
+                format!("{name} {:<10} ", ids.join(","))
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{id:<15} {status:<14} {severity:<8} {req}{}",
+            printable(&x.resource)
+        );
+        let _ = writeln!(out, "    {}", printable(&x.reason));
+        if let Some(w) = &x.waiver {
+            let _ = writeln!(
+                out,
+                "    waived until {}: {}",
+                w.expires,
+                printable(&w.reason)
+            );
+        }
+    }
+    let _ = writeln!(out);
+    for w in &r.waivers.expired {
+        let _ = writeln!(
+            out,
+            "waiver for {} {} expired on {} and no longer applies: {}",
+            w.control,
+            printable(&w.resource),
+            w.expires,
+            printable(&w.reason)
+        );
+    }
+    for w in &r.waivers.unused {
+        let _ = writeln!(
+            out,
+            "waiver for {} {} matched no result",
+            w.control,
+            printable(&w.resource)
+        );
+    }
+    let counts: Vec<String> = r
+        .summary
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let _ = writeln!(out, "Results: {} ({})", counts.join(", "), r.outcome);
+}
