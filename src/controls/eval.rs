@@ -547,11 +547,11 @@ impl<'a> Cx<'a> {
     }
 
     fn ct03(&mut self) {
-        let regions: Vec<(String, bool)> = match self.snap.regions.value() {
+        let regions: Vec<(String, Option<String>)> = match self.snap.regions.value() {
             Some(all) => all
                 .iter()
                 .filter(|r| !r.enabled() || self.snap.scanned_regions.contains(&r.name))
-                .map(|r| (r.name.clone(), r.enabled()))
+                .map(|r| (r.name.clone(), (!r.enabled()).then(|| r.status.clone())))
                 .collect(),
             None => {
                 if !self.snap.regions_limited {
@@ -567,18 +567,14 @@ impl<'a> Cx<'a> {
                 self.snap
                     .scanned_regions
                     .iter()
-                    .map(|r| (r.clone(), true))
+                    .map(|r| (r.clone(), None))
                     .collect()
             }
         };
-        for (region, enabled) in regions {
+        for (region, disabled) in regions {
             let resource = self.synthetic(&region);
-            if !enabled {
-                let ev = vec![Evidence::of(
-                    &self.snap.regions,
-                    "RegionOptStatus",
-                    "DISABLED",
-                )];
+            if let Some(opt) = disabled {
+                let ev = vec![Evidence::of(&self.snap.regions, "RegionOptStatus", opt)];
                 self.push(
                     "CT-03",
                     resource,
@@ -750,12 +746,24 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn age_problem(&self, field: &str, time: Option<&str>, max_hours: i64) -> Option<String> {
+    /// A delivery time missing or older than `max_hours`. A trail started less than
+    /// `max_hours` ago may not have delivered yet: a missing time is then not a problem.
+    fn age_problem(
+        &self,
+        field: &str,
+        time: Option<&str>,
+        max_hours: i64,
+        started: Option<&str>,
+    ) -> Option<String> {
+        let limit = chrono::Duration::hours(max_hours);
         let Some(t) = time else {
-            return Some(format!("no {field} recorded"));
+            let recent = started
+                .and_then(parse_time)
+                .is_some_and(|s| self.as_of - s <= limit);
+            return (!recent).then(|| format!("no {field} recorded"));
         };
         match parse_time(t) {
-            Some(when) if self.as_of - when > chrono::Duration::hours(max_hours) => {
+            Some(when) if self.as_of - when > limit => {
                 Some(format!("{field} {t} is more than {max_hours} h old"))
             }
             Some(_) => None,
@@ -820,24 +828,21 @@ impl<'a> Cx<'a> {
                                 field,
                                 time.map_or(serde_json::Value::Null, Into::into),
                             ));
-                            if let Some(p) = self.age_problem(field, time, max) {
+                            let started = st.start_logging_time.as_deref();
+                            if let Some(p) = self.age_problem(field, time, max, started) {
                                 problems.push(p);
                             }
                         }
                     }
                     if problems.is_empty() {
-                        let stopped = if st.is_logging == Some(true) {
-                            ""
+                        let reason = if st.is_logging == Some(true) {
+                            format!("trail {arn} reports no delivery errors and recent deliveries")
                         } else {
-                            " (the trail is stopped: see CT-05)"
-                        };
-                        (
-                            Status::Pass,
                             format!(
-                                "trail {arn} reports no delivery errors and recent deliveries{stopped}"
-                            ),
-                            ev,
-                        )
+                                "trail {arn} reports no delivery errors (delivery age not checked: the trail is stopped, see CT-05)"
+                            )
+                        };
+                        (Status::Pass, reason, ev)
                     } else {
                         (
                             Status::Fail,
@@ -1328,7 +1333,7 @@ impl<'a> Cx<'a> {
         &self,
         name: &str,
         b: &BucketDetails,
-        trails: &[&TrailDetails],
+        _: &[&TrailDetails],
     ) -> (Status, String, Vec<Evidence>) {
         match self.need(name, &b.logging) {
             Err(v) => v,
@@ -1354,13 +1359,12 @@ impl<'a> Cx<'a> {
                     "LoggingEnabled",
                     serde_json::Value::Null,
                 )];
-                let compensated = trails.iter().any(|_| {
-                    self.trails().any(|d| {
-                        d.event_selectors.value().is_some_and(|s| {
-                            let c = selectors::data(s, "AWS::S3::Object", "s3", Access::Read);
-                            c.all && !c.excluded.iter().any(|x| selectors::names_bucket(x, name))
-                                || c.named.iter().any(|n| selectors::names_bucket(n, name))
-                        })
+                // Data events on the log bucket record who read the logs, like access logs.
+                let compensated = self.trails().any(|d| {
+                    d.event_selectors.value().is_some_and(|s| {
+                        let c = selectors::data(s, "AWS::S3::Object", "s3", Access::Read);
+                        (c.all && !c.excluded.iter().any(|x| selectors::names_bucket(x, name)))
+                            || c.named.iter().any(|n| selectors::names_bucket(n, name))
                     })
                 });
                 let note = if compensated {
@@ -2089,7 +2093,8 @@ impl<'a> Cx<'a> {
                 "CT-25",
                 "AWS::Lambda::Function",
                 "lambda",
-                Access::Read,
+                // Invoke, the one Lambda data event, is recorded with readOnly = false.
+                Access::Write,
                 "Lambda Invoke data events",
             ),
         ] {
@@ -2172,7 +2177,12 @@ impl<'a> Cx<'a> {
                             [ev, v.2.clone()].concat(),
                         )
                     };
-                    self.push(id, resource, &self.home.clone(), r);
+                    let region = self
+                        .snap
+                        .buckets
+                        .get(b)
+                        .map_or_else(|| self.home.clone(), Self::bucket_region);
+                    self.push(id, resource, &region, r);
                 }
             }
             _ => self.push_account(id, v),
