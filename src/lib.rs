@@ -7,6 +7,7 @@
 //! - [`source`] is the only module that talks to S3, `CloudTrail`, Organizations or the disk.
 //! - [`audit`] orchestrates: it lists, fetches with bounded concurrency, feeds the core and
 //!   streams ordered outcomes to a sink.
+//! - [`activity`] summarises `CloudTrail` records (pure, like [`chain`]).
 //! - [`report`] is the serialisable model of a run (the stable JSON document).
 //! - [`controls`] is the compliance control catalog (data only, so far).
 //! - [`cli`] is the only place that knows about clap, stdout/stderr and exit codes.
@@ -15,6 +16,7 @@
 //! The `fixture` feature exposes [`fixture`], a generator of CloudTrail-layout trails signed
 //! with throwaway keys. It signs, so it is never part of a default build.
 
+pub mod activity;
 pub mod audit;
 pub mod chain;
 pub mod cli;

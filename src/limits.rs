@@ -26,3 +26,8 @@ impl Default for Limits {
         }
     }
 }
+
+/// Largest decompressed activity-log file `summarize` parses (1 GiB): a gzip bomb handed to
+/// `--logs` stops here and the file is skipped as `too_large`. Real `CloudTrail` files are a
+/// few MiB; the largest public corpus holds about 100 MiB per file.
+pub const MAX_ACTIVITY_INFLATED_BYTES: u64 = 1 << 30;

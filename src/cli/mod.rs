@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod controls;
 pub mod exit;
+pub mod summarize;
 pub mod verify;
 
 /// Prove that AWS `CloudTrail` logs are intact.
@@ -34,6 +35,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List the compliance control catalog (CT-01…CT-28) with its framework mappings.
     Controls(controls::ControlsArgs),
+    /// Summarise the activity in local `CloudTrail` log files and folders (`--logs`):
+    /// who did what, root use, sign-ins, denials and the CIS 4.1–4.15 monitoring items.
+    /// Records read this way are marked unverified.
+    Summarize(summarize::SummarizeArgs),
 }
 
 /// Options of `fetch`: those of `verify`, plus where to write.
@@ -55,5 +60,6 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
         Command::Check(args) => Box::pin(check::run_check(args)).await,
         Command::Controls(args) => controls::run(&args),
+        Command::Summarize(args) => summarize::run(&args),
     }
 }

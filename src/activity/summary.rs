@@ -1,0 +1,885 @@
+//! The streaming activity aggregator: feed it files (or records) one at a time and take a
+//! [`Summary`] at the end. Memory is bounded by the number of distinct keys (event names,
+//! sources, regions, actors, error codes…), never by the number of records, except for the
+//! duplicate-`eventID` detector, which keeps one 64-bit hash per distinct id.
+//!
+//! Every field is read defensively: a value of the wrong type counts as absent, so no record
+//! can make the aggregator fail.
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::parse::{self, ElementNotes, Skip};
+use crate::controls::monitoring::{CIS_ITEMS, CisItem};
+use crate::time::{UtcTime, format_rfc3339, parse_record_time};
+
+/// The benchmark whose numbering and wording `cis_monitoring` uses.
+pub const BENCHMARK: &str = "CIS AWS Foundations v3.0";
+
+/// JSON schema tag of a [`Summary`].
+pub const SCHEMA: &str = "trailproof.summary/1";
+
+/// One input file that yielded records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileEntry {
+    /// The path as given or found.
+    pub file: String,
+    /// SHA-256 of the bytes as read (compressed, when gzip).
+    pub sha256: String,
+    /// Size as read.
+    pub bytes: u64,
+    /// Whether it was gzip.
+    pub gzip: bool,
+    /// Container shape code.
+    pub shape: &'static str,
+    /// Records taken from it.
+    pub records: u64,
+    /// Whether the file passed integrity verification (always false for `--logs`).
+    pub verified: bool,
+}
+
+/// One skipped file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    /// The path.
+    pub file: String,
+    /// Stable reason code ([`Skip::code`]).
+    pub reason: &'static str,
+}
+
+/// Skipped files and counts per reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Every skipped file, in input order.
+    pub files: Vec<SkippedFile>,
+    /// Count per reason code.
+    pub by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// Console sign-in counts (`eventName` `ConsoleLogin`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConsoleLogins {
+    /// All `ConsoleLogin` records.
+    pub total: u64,
+    /// `responseElements.ConsoleLogin` is `Success`.
+    pub success: u64,
+    /// `responseElements.ConsoleLogin` is `Failure`.
+    pub failure: u64,
+    /// `additionalEventData.MFAUsed` present and not `yes` (case-insensitive).
+    pub without_mfa: u64,
+    /// Successful sign-ins without MFA (case-insensitive).
+    pub success_without_mfa: u64,
+    /// Sign-ins by the root user.
+    pub root: u64,
+}
+
+/// One CIS monitoring item over the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CisCount {
+    /// The item's topic in the benchmark's wording.
+    pub topic: &'static str,
+    /// Matching records.
+    pub count: u64,
+    /// Earliest matching `eventTime`.
+    pub first_event_time: Option<String>,
+    /// Latest matching `eventTime`.
+    pub last_event_time: Option<String>,
+    /// Matching records per actor key.
+    pub actors: BTreeMap<String, u64>,
+}
+
+/// One actor (identity) over the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// `userIdentity.type` (`"(none)"` when absent).
+    pub identity_type: String,
+    /// Records.
+    pub events: u64,
+    /// Records with `readOnly` false.
+    pub writes: u64,
+    /// Records with an `errorCode` (or a failed `ConsoleLogin`).
+    pub errors: u64,
+    /// Earliest `eventTime`.
+    pub first_seen: Option<String>,
+    /// Latest `eventTime`.
+    pub last_seen: Option<String>,
+    /// Distinct source addresses, verbatim.
+    pub source_ips: u64,
+}
+
+/// Caveats about the input, so nothing is lost silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ParserNotes {
+    /// Records whose `eventID` was seen before (counted, not removed).
+    pub duplicate_event_ids: u64,
+    /// Records with no `eventID`.
+    pub without_event_id: u64,
+    /// Records with no `eventTime` string.
+    pub without_event_time: u64,
+    /// Records whose `eventTime` did not parse.
+    pub unparsable_event_time: u64,
+    /// Records without a usable `eventTime` whose `@timestamp` was used for the time range.
+    pub time_from_at_timestamp: u64,
+    /// Records with no `userIdentity` object.
+    pub without_user_identity: u64,
+    /// Records whose `userIdentity` has no `type`.
+    pub without_identity_type: u64,
+    /// `readOnly`/`managementEvent` given as the strings "true"/"false".
+    pub string_booleans: u64,
+    /// `sourceIPAddress` values that look like IPv4 but are not canonical (kept verbatim).
+    pub non_canonical_ips: u64,
+    /// `eventVersion` values that are not `major.minor` numbers.
+    pub odd_event_versions: u64,
+    /// JSON Lines lines that were not JSON.
+    pub bad_lines: u64,
+    /// lookup-events `CloudTrailEvent` strings that were not a JSON object.
+    pub bad_embedded_events: u64,
+    /// Container elements that were not objects.
+    pub non_object_elements: u64,
+}
+
+/// The summary document (`--format json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Schema tag, [`SCHEMA`].
+    pub schema: &'static str,
+    /// Whether the records were integrity-verified (`"unverified"` for `--logs`).
+    pub verification: &'static str,
+    /// Files that yielded records.
+    pub files: Vec<FileEntry>,
+    /// Records read (duplicates included).
+    pub records: u64,
+    /// Skipped files.
+    pub skipped: Skipped,
+    /// Earliest `eventTime`, RFC 3339 UTC.
+    pub first_event_time: Option<String>,
+    /// Latest `eventTime`, RFC 3339 UTC.
+    pub last_event_time: Option<String>,
+    /// Records per `eventName`.
+    pub by_event_name: BTreeMap<String, u64>,
+    /// Records per `eventSource`.
+    pub by_event_source: BTreeMap<String, u64>,
+    /// Records per `awsRegion` (verbatim; unknown regions kept).
+    pub by_region: BTreeMap<String, u64>,
+    /// Records per `recipientAccountId`.
+    pub by_account: BTreeMap<String, u64>,
+    /// Records per `errorCode`.
+    pub by_error_code: BTreeMap<String, u64>,
+    /// Records per `eventVersion` string.
+    pub by_event_version: BTreeMap<String, u64>,
+    /// The newest `eventVersion`, compared numerically (`1.10` > `1.9`).
+    pub newest_event_version: Option<String>,
+    /// Records per `eventCategory` (`"(none)"` before 1.07).
+    pub by_event_category: BTreeMap<String, u64>,
+    /// Records per `sourceIPAddress`, verbatim.
+    pub by_source_ip: BTreeMap<String, u64>,
+    /// Root use, CIS 4.3 semantics.
+    pub root_events: u64,
+    /// Console sign-ins.
+    pub console_logins: ConsoleLogins,
+    /// Authorization failures, CIS 4.1 with the v2.0+ exclusions.
+    pub access_denied: u64,
+    /// Authorization failures dropped by those exclusions (log delivery, `HeadBucket`).
+    pub access_denied_excluded: u64,
+    /// The benchmark of `cis_monitoring`, [`BENCHMARK`].
+    pub benchmark: &'static str,
+    /// CIS monitoring items `"4.1"`…`"4.15"`.
+    pub cis_monitoring: BTreeMap<&'static str, CisCount>,
+    /// Per actor key.
+    pub identities: BTreeMap<String, Identity>,
+    /// Input caveats.
+    pub parser_notes: ParserNotes,
+}
+
+/// The streaming aggregator.
+#[derive(Debug)]
+pub struct Summarizer {
+    out: Summary,
+    seen_ids: HashSet<u64>,
+    ips_per_actor: HashSet<(String, String)>,
+    first: Option<UtcTime>,
+    last: Option<UtcTime>,
+    newest_version: Option<(u64, u64)>,
+    cis_range: BTreeMap<&'static str, (Option<UtcTime>, Option<UtcTime>)>,
+    actor_range: BTreeMap<String, (Option<UtcTime>, Option<UtcTime>)>,
+    inflate_limit: u64,
+}
+
+impl Default for Summarizer {
+    fn default() -> Self {
+        Self::new(crate::limits::MAX_ACTIVITY_INFLATED_BYTES)
+    }
+}
+
+fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = v;
+    for key in path {
+        cur = cur.as_object()?.get(*key)?;
+    }
+    Some(cur)
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    get(v, path)?.as_str()
+}
+
+fn present(v: &Value, path: &[&str]) -> bool {
+    get(v, path).is_some_and(|x| !x.is_null())
+}
+
+fn widen(range: &mut (Option<UtcTime>, Option<UtcTime>), t: UtcTime) {
+    if range.0.is_none_or(|f| t < f) {
+        range.0 = Some(t);
+    }
+    if range.1.is_none_or(|l| t > l) {
+        range.1 = Some(t);
+    }
+}
+
+fn fmt(t: Option<UtcTime>) -> Option<String> {
+    t.as_ref().map(format_rfc3339)
+}
+
+/// `major.minor` as integers (`"1.10"` → `(1, 10)`).
+#[must_use]
+pub fn event_version(s: &str) -> Option<(u64, u64)> {
+    let (a, b) = s.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// The actor key of a record (spec §1): `arn` for IAM and federated users, issuing role ARN
+/// plus session name for assumed roles, `root@account` for root, `invokedBy` for services,
+/// `accountId/principalId` for `AWSAccount`, `userName@identityProvider` for SAML and web
+/// identity, else `invokedBy`, `principalId` or `"unknown"`.
+#[must_use]
+pub fn actor_key(record: &Value) -> String {
+    let id = |k: &str| str_at(record, &["userIdentity", k]).filter(|s| !s.is_empty());
+    let fallback = || {
+        id("invokedBy")
+            .or_else(|| id("principalId"))
+            .or_else(|| id("arn"))
+            .unwrap_or("unknown")
+            .to_owned()
+    };
+    match id("type") {
+        Some("IAMUser" | "FederatedUser") => id("arn").map_or_else(fallback, str::to_owned),
+        Some("AssumedRole") => {
+            let issuer = str_at(
+                record,
+                &["userIdentity", "sessionContext", "sessionIssuer", "arn"],
+            )
+            .filter(|s| !s.is_empty());
+            let session = id("arn").and_then(|a| a.rsplit('/').next());
+            match (issuer, session) {
+                (Some(i), Some(s)) => format!("{i}/{s}"),
+                (Some(i), None) => i.to_owned(),
+                (None, _) => id("arn").map_or_else(fallback, str::to_owned),
+            }
+        }
+        Some("Root") => format!("root@{}", id("accountId").unwrap_or("unknown")),
+        Some("AWSService") => id("invokedBy").map_or_else(fallback, str::to_owned),
+        Some("AWSAccount") => format!(
+            "{}/{}",
+            id("accountId").unwrap_or("unknown"),
+            id("principalId").unwrap_or("")
+        ),
+        Some("SAMLUser" | "WebIdentityUser") => match (id("userName"), id("identityProvider")) {
+            (Some(u), Some(p)) => format!("{u}@{p}"),
+            (Some(u), None) => u.to_owned(),
+            _ => fallback(),
+        },
+        _ => fallback(),
+    }
+}
+
+/// CIS 4.3: `userIdentity.type` Root, no `invokedBy`, `eventType` not `AwsServiceEvent`.
+#[must_use]
+pub fn is_root_use(r: &Value) -> bool {
+    str_at(r, &["userIdentity", "type"]) == Some("Root")
+        && !present(r, &["userIdentity", "invokedBy"])
+        && str_at(r, &["eventType"]) != Some("AwsServiceEvent")
+}
+
+/// The CIS 4.1 error-code test (before the exclusions).
+#[must_use]
+pub fn is_authorization_failure(r: &Value) -> bool {
+    str_at(r, &["errorCode"])
+        .is_some_and(|c| c.ends_with("UnauthorizedOperation") || c.starts_with("AccessDenied"))
+}
+
+/// The CIS v2.0+ exclusions of 4.1: log delivery and `HeadBucket`.
+#[must_use]
+pub fn is_excluded_denial(r: &Value) -> bool {
+    str_at(r, &["sourceIPAddress"]) == Some("delivery.logs.amazonaws.com")
+        || str_at(r, &["eventName"]) == Some("HeadBucket")
+}
+
+fn mfa_missing(r: &Value) -> bool {
+    str_at(r, &["additionalEventData", "MFAUsed"]).is_some_and(|m| !m.eq_ignore_ascii_case("yes"))
+}
+
+/// Whether `record` matches CIS monitoring item `item` (v3.0 numbering). 4.1, 4.2, 4.3 and
+/// 4.6 have their own semantics; the others are "eventSource equals (if the item names
+/// one) and eventName is one of the list", read from the item's metric-filter clauses.
+#[must_use]
+pub fn cis_matches(item: &CisItem, r: &Value) -> bool {
+    let name = str_at(r, &["eventName"]);
+    match item.id {
+        "4.1" => is_authorization_failure(r) && !is_excluded_denial(r),
+        "4.2" => name == Some("ConsoleLogin") && mfa_missing(r),
+        "4.3" => is_root_use(r),
+        "4.6" => {
+            name == Some("ConsoleLogin")
+                && str_at(r, &["errorMessage"]) == Some("Failed authentication")
+        }
+        _ => {
+            let source = str_at(r, &["eventSource"]);
+            let mut want_source = None;
+            let mut name_hit = false;
+            for clause in item.clauses {
+                if let Some(s) = clause.strip_prefix("$.eventSource=") {
+                    want_source = Some(s);
+                } else if let Some(n) = clause.strip_prefix("$.eventName=") {
+                    name_hit |= name == Some(n);
+                }
+            }
+            name_hit && want_source.is_none_or(|s| source == Some(s))
+        }
+    }
+}
+
+fn looks_like_ipv4(s: &str) -> bool {
+    s.split('.').count() == 4 && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+fn bool_field(r: &Value, key: &str, notes: &mut ParserNotes) -> Option<bool> {
+    match get(r, &[key])? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => {
+            notes.string_booleans += 1;
+            Some(true)
+        }
+        Value::String(s) if s.eq_ignore_ascii_case("false") => {
+            notes.string_booleans += 1;
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, key: Option<&str>, absent: &str) {
+    let key = key.unwrap_or(absent);
+    if let Some(n) = map.get_mut(key) {
+        *n += 1;
+    } else {
+        map.insert(key.to_owned(), 1);
+    }
+}
+
+impl Summarizer {
+    /// An empty aggregator; gzip files inflate to at most `inflate_limit` bytes.
+    #[must_use]
+    pub fn new(inflate_limit: u64) -> Self {
+        let cis_monitoring = CIS_ITEMS
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    CisCount {
+                        topic: i.topic,
+                        ..CisCount::default()
+                    },
+                )
+            })
+            .collect();
+        Self {
+            out: Summary {
+                schema: SCHEMA,
+                verification: "unverified",
+                benchmark: BENCHMARK,
+                cis_monitoring,
+                ..Summary::default()
+            },
+            seen_ids: HashSet::new(),
+            ips_per_actor: HashSet::new(),
+            first: None,
+            last: None,
+            newest_version: None,
+            cis_range: BTreeMap::new(),
+            actor_range: BTreeMap::new(),
+            inflate_limit,
+        }
+    }
+
+    /// Records a file that was skipped before parsing (e.g. unreadable).
+    pub fn skip(&mut self, file: &str, reason: Skip) {
+        self.out.skipped.files.push(SkippedFile {
+            file: file.to_owned(),
+            reason: reason.code(),
+        });
+        *self.out.skipped.by_reason.entry(reason.code()).or_insert(0) += 1;
+    }
+
+    /// Parses one file's bytes and adds its records; returns the skip reason, if skipped.
+    pub fn add_file(&mut self, file: &str, body: &[u8]) -> Option<Skip> {
+        match parse::parse_file(body, self.inflate_limit) {
+            Err(reason) => {
+                self.skip(file, reason);
+                Some(reason)
+            }
+            Ok(parsed) => {
+                self.add_notes(parsed.notes);
+                for r in &parsed.records {
+                    self.add_record(r);
+                }
+                self.out.files.push(FileEntry {
+                    file: file.to_owned(),
+                    sha256: crate::hash::sha256_hex(body),
+                    bytes: body.len() as u64,
+                    gzip: parsed.gzip,
+                    shape: parsed.shape.code(),
+                    records: parsed.records.len() as u64,
+                    verified: false,
+                });
+                None
+            }
+        }
+    }
+
+    fn add_notes(&mut self, n: ElementNotes) {
+        let p = &mut self.out.parser_notes;
+        p.bad_lines += n.bad_lines;
+        p.bad_embedded_events += n.bad_embedded_events;
+        p.non_object_elements += n.non_object_elements;
+    }
+
+    fn record_time(&mut self, r: &Value) -> Option<UtcTime> {
+        let notes = &mut self.out.parser_notes;
+        match str_at(r, &["eventTime"]) {
+            Some(s) => match parse_record_time(s) {
+                Ok(t) => return Some(t),
+                Err(_) => notes.unparsable_event_time += 1,
+            },
+            None => notes.without_event_time += 1,
+        }
+        let t = str_at(r, &["@timestamp"]).and_then(|s| parse_record_time(s).ok());
+        if t.is_some() {
+            notes.time_from_at_timestamp += 1;
+        }
+        t
+    }
+
+    /// Adds one record. Never fails: odd fields count as absent and are noted.
+    #[allow(clippy::too_many_lines)] // one pass over the record, section by section
+    pub fn add_record(&mut self, r: &Value) {
+        self.out.records += 1;
+        let time = self.record_time(r);
+        if let Some(t) = time {
+            let mut range = (self.first, self.last);
+            widen(&mut range, t);
+            (self.first, self.last) = range;
+        }
+        let notes = &mut self.out.parser_notes;
+        match get(r, &["eventID"]) {
+            Some(id) if !id.is_null() => {
+                let mut h = DefaultHasher::new();
+                str_at(r, &["recipientAccountId"]).hash(&mut h);
+                id.to_string().hash(&mut h);
+                if !self.seen_ids.insert(h.finish()) {
+                    notes.duplicate_event_ids += 1;
+                }
+            }
+            _ => notes.without_event_id += 1,
+        }
+        match get(r, &["userIdentity"]) {
+            Some(Value::Object(m)) => {
+                if !matches!(m.get("type"), Some(Value::String(_))) {
+                    notes.without_identity_type += 1;
+                }
+            }
+            _ => notes.without_user_identity += 1,
+        }
+        let read_only = bool_field(r, "readOnly", notes);
+        let _ = bool_field(r, "managementEvent", notes);
+        let ip = str_at(r, &["sourceIPAddress"]);
+        if let Some(ip) = ip
+            && looks_like_ipv4(ip)
+            && ip.parse::<std::net::Ipv4Addr>().is_err()
+        {
+            notes.non_canonical_ips += 1;
+        }
+        if let Some(v) = str_at(r, &["eventVersion"]) {
+            match event_version(v) {
+                Some(num) => {
+                    if self.newest_version.is_none_or(|n| num > n) {
+                        self.newest_version = Some(num);
+                        self.out.newest_event_version = Some(v.to_owned());
+                    }
+                }
+                None => notes.odd_event_versions += 1,
+            }
+        }
+
+        let name = str_at(r, &["eventName"]);
+        let o = &mut self.out;
+        bump(&mut o.by_event_name, name, "(none)");
+        bump(
+            &mut o.by_event_source,
+            str_at(r, &["eventSource"]),
+            "(none)",
+        );
+        bump(&mut o.by_region, str_at(r, &["awsRegion"]), "(none)");
+        bump(
+            &mut o.by_account,
+            str_at(r, &["recipientAccountId"]),
+            "(none)",
+        );
+        bump(
+            &mut o.by_event_version,
+            str_at(r, &["eventVersion"]),
+            "(none)",
+        );
+        bump(
+            &mut o.by_event_category,
+            str_at(r, &["eventCategory"]),
+            "(none)",
+        );
+        bump(&mut o.by_source_ip, ip, "(none)");
+        let error_code = str_at(r, &["errorCode"]);
+        if error_code.is_some() {
+            bump(&mut o.by_error_code, error_code, "");
+        }
+
+        if is_root_use(r) {
+            o.root_events += 1;
+        }
+        let mut failed_login = false;
+        if name == Some("ConsoleLogin") {
+            let c = &mut o.console_logins;
+            c.total += 1;
+            let outcome = str_at(r, &["responseElements", "ConsoleLogin"]);
+            let no_mfa = mfa_missing(r);
+            match outcome {
+                Some("Success") => {
+                    c.success += 1;
+                    if no_mfa {
+                        c.success_without_mfa += 1;
+                    }
+                }
+                Some("Failure") => {
+                    c.failure += 1;
+                    failed_login = true;
+                }
+                _ => {}
+            }
+            if no_mfa {
+                c.without_mfa += 1;
+            }
+            if str_at(r, &["userIdentity", "type"]) == Some("Root") {
+                c.root += 1;
+            }
+        }
+        if is_authorization_failure(r) {
+            if is_excluded_denial(r) {
+                o.access_denied_excluded += 1;
+            } else {
+                o.access_denied += 1;
+            }
+        }
+
+        let actor = actor_key(r);
+        let entry = o.identities.entry(actor.clone()).or_default();
+        if entry.events == 0 {
+            str_at(r, &["userIdentity", "type"])
+                .unwrap_or("(none)")
+                .clone_into(&mut entry.identity_type);
+        }
+        entry.events += 1;
+        if read_only == Some(false) {
+            entry.writes += 1;
+        }
+        if error_code.is_some() || failed_login {
+            entry.errors += 1;
+        }
+        if let Some(ip) = ip
+            && self.ips_per_actor.insert((actor.clone(), ip.to_owned()))
+        {
+            entry.source_ips += 1;
+        }
+        if let Some(t) = time {
+            widen(self.actor_range.entry(actor.clone()).or_default(), t);
+        }
+
+        for item in CIS_ITEMS {
+            if cis_matches(item, r) {
+                if let Some(c) = o.cis_monitoring.get_mut(item.id) {
+                    c.count += 1;
+                    *c.actors.entry(actor.clone()).or_insert(0) += 1;
+                }
+                if let Some(t) = time {
+                    widen(self.cis_range.entry(item.id).or_default(), t);
+                }
+            }
+        }
+    }
+
+    /// The finished summary.
+    #[must_use]
+    pub fn finish(mut self) -> Summary {
+        self.out.first_event_time = fmt(self.first);
+        self.out.last_event_time = fmt(self.last);
+        for (id, (f, l)) in self.cis_range {
+            if let Some(c) = self.out.cis_monitoring.get_mut(id) {
+                c.first_event_time = fmt(f);
+                c.last_event_time = fmt(l);
+            }
+        }
+        for (actor, (f, l)) in self.actor_range {
+            if let Some(i) = self.out.identities.get_mut(&actor) {
+                i.first_seen = fmt(f);
+                i.last_seen = fmt(l);
+            }
+        }
+        self.out
+    }
+}
+
+/// The summary as a JSON value with every object's keys sorted (stable output).
+#[must_use]
+pub fn to_sorted_json(summary: &Summary) -> Value {
+    sort_keys(serde_json::to_value(summary).unwrap_or(Value::Null))
+}
+
+fn sort_keys(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn summarise(records: &[Value]) -> Summary {
+        let mut s = Summarizer::default();
+        for r in records {
+            s.add_record(r);
+        }
+        s.finish()
+    }
+
+    fn login(outcome: &str, mfa: &str, kind: &str) -> Value {
+        let mut r = json!({
+            "eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com",
+            "eventTime": "2024-01-01T00:00:00Z",
+            "userIdentity": {"type": kind, "arn": "arn:aws:iam::1:user/a", "accountId": "1"},
+            "responseElements": {"ConsoleLogin": outcome},
+            "additionalEventData": {"MFAUsed": mfa}
+        });
+        if outcome == "Failure" {
+            r["errorMessage"] = json!("Failed authentication");
+        }
+        r
+    }
+
+    #[test]
+    fn console_logins_mfa_case_insensitive_and_cis_4_2_4_6() {
+        let s = summarise(&[
+            login("Success", "Yes", "IAMUser"),
+            login("Success", "YES", "IAMUser"),
+            login("Success", "No", "IAMUser"),
+            login("Failure", "No", "IAMUser"),
+            login("Success", "no", "Root"),
+        ]);
+        let c = s.console_logins;
+        assert_eq!((c.total, c.success, c.failure), (5, 4, 1));
+        assert_eq!((c.without_mfa, c.success_without_mfa, c.root), (3, 2, 1));
+        assert_eq!(s.cis_monitoring["4.2"].count, 3);
+        assert_eq!(s.cis_monitoring["4.6"].count, 1);
+        assert_eq!(s.root_events, 1);
+    }
+
+    #[test]
+    fn root_use_follows_cis_4_3() {
+        let s = summarise(&[
+            json!({"userIdentity": {"type": "Root", "accountId": "1"}, "eventType": "AwsApiCall"}),
+            json!({"userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}}),
+            json!({"userIdentity": {"type": "Root"}, "eventType": "AwsServiceEvent"}),
+            json!({"userIdentity": {"type": "Root", "invokedBy": null}}),
+        ]);
+        assert_eq!(s.root_events, 2);
+        assert_eq!(s.cis_monitoring["4.3"].count, 2);
+        assert_eq!(s.identities["root@1"].events, 1);
+    }
+
+    #[test]
+    fn access_denied_with_v2_exclusions() {
+        let s = summarise(&[
+            json!({"errorCode": "AccessDenied", "eventName": "GetObject"}),
+            json!({"errorCode": "Client.UnauthorizedOperation", "eventName": "RunInstances"}),
+            json!({"errorCode": "AccessDeniedException", "eventName": "ListKeys"}),
+            json!({"errorCode": "AccessDenied", "eventName": "HeadBucket"}),
+            json!({"errorCode": "AccessDenied", "sourceIPAddress": "delivery.logs.amazonaws.com"}),
+            json!({"errorCode": "ThrottlingException"}),
+            json!({"errorCode": 5}),
+        ]);
+        assert_eq!((s.access_denied, s.access_denied_excluded), (3, 2));
+        assert_eq!(s.cis_monitoring["4.1"].count, 3);
+        assert_eq!(s.by_error_code["AccessDenied"], 3);
+    }
+
+    #[test]
+    fn list_items_need_name_and_source() {
+        let s = summarise(&[
+            json!({"eventName": "DisableKey", "eventSource": "kms.amazonaws.com"}),
+            json!({"eventName": "DisableKey", "eventSource": "other.amazonaws.com"}),
+            json!({"eventName": "StopLogging", "eventSource": "anything"}),
+            json!({"eventName": "PutBucketPolicy", "eventSource": "s3.amazonaws.com"}),
+            json!({"eventName": "CreatePolicy", "eventSource": "organizations.amazonaws.com"}),
+            json!({"eventName": "CreatePolicy", "eventSource": "iam.amazonaws.com"}),
+            json!({"eventName": "CreateTrailX"}),
+        ]);
+        let count = |id: &str| s.cis_monitoring[id].count;
+        assert_eq!(count("4.7"), 1);
+        assert_eq!(count("4.5"), 1);
+        assert_eq!(count("4.8"), 1);
+        assert_eq!(count("4.15"), 1);
+        assert_eq!(count("4.4"), 2);
+        assert_eq!(s.cis_monitoring.len(), 15);
+    }
+
+    #[test]
+    fn time_range_and_missing_or_odd_times() {
+        let s = summarise(&[
+            json!({"eventTime": "2024-03-01T10:00:00Z"}),
+            json!({"eventTime": "2024-03-01T09:00:00.123+01:00"}),
+            json!({"eventTime": "garbage"}),
+            json!({"eventTime": 12}),
+            json!({"@timestamp": "2024-03-02T00:00:00.000Z"}),
+            json!({}),
+        ]);
+        assert_eq!(
+            s.first_event_time.as_deref(),
+            Some("2024-03-01T08:00:00.123Z")
+        );
+        assert_eq!(s.last_event_time.as_deref(), Some("2024-03-02T00:00:00Z"));
+        let n = &s.parser_notes;
+        assert_eq!(
+            (
+                n.without_event_time,
+                n.unparsable_event_time,
+                n.time_from_at_timestamp
+            ),
+            (3, 1, 1)
+        );
+        assert_eq!(s.records, 6);
+    }
+
+    #[test]
+    fn duplicates_are_counted_not_removed() {
+        let r = json!({"eventID": "e1", "recipientAccountId": "1", "eventName": "A"});
+        let other_account = json!({"eventID": "e1", "recipientAccountId": "2", "eventName": "A"});
+        let s = summarise(&[r.clone(), r, other_account, json!({"eventName": "A"})]);
+        assert_eq!(s.records, 4);
+        assert_eq!(s.by_event_name["A"], 4);
+        assert_eq!(s.parser_notes.duplicate_event_ids, 1);
+        assert_eq!(s.parser_notes.without_event_id, 1);
+    }
+
+    #[test]
+    fn oddities_of_section_7_do_not_panic() {
+        let s = summarise(&[
+            json!({"userIdentity": {"accountId": "1", "invokedBy": "secretsmanager.amazonaws.com"}}),
+            json!({"eventType": "AwsCloudTrailInsight", "insightDetails": {"state": "Start"}}),
+            json!({"userIdentity": "not an object", "readOnly": "false", "managementEvent": "true"}),
+            json!({"userIdentity": {"type": 7, "arn": []}, "sourceIPAddress": "251.234.045.249"}),
+            json!({"userIdentity": {"type": "AWSAccount", "accountId": "ANONYMOUS_PRINCIPAL", "principalId": ""}}),
+            json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/R/sess",
+                "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/R"}}}}),
+            json!({"userIdentity": {"type": "IAMUser", "sessionContext": {"sessionIssuer": {}}}}),
+            json!({"userIdentity": {"type": "NewTypeFromTheFuture", "principalId": "P"}}),
+            json!({"eventVersion": "1.9"}),
+            json!({"eventVersion": "1.10"}),
+            json!({"eventVersion": "banana"}),
+            json!({"awsRegion": "sagov-westsouth-1r", "eventName": ["x"], "errorCode": {"a": 1}}),
+            json!({"requestParameters": {"policyDocument": "{\"Version\":\"2012-10-17\"}"},
+                "responseElements": null, "additionalEventData": "text"}),
+            json!({"eventName": "ConsoleLogin", "responseElements": "Success"}),
+            json!({"sourceIPAddress": "AWS Internal"}),
+            json!({"sourceIPAddress": "2001:db8::1"}),
+            json!([1, 2]),
+            Value::Null,
+        ]);
+        assert_eq!(s.records, 18);
+        let n = &s.parser_notes;
+        assert_eq!(n.string_booleans, 2);
+        assert_eq!(n.non_canonical_ips, 1);
+        assert_eq!(n.odd_event_versions, 1);
+        assert_eq!(s.newest_event_version.as_deref(), Some("1.10"));
+        assert_eq!(s.by_region["sagov-westsouth-1r"], 1);
+        assert_eq!(s.by_source_ip["251.234.045.249"], 1);
+        assert!(s.identities.contains_key("secretsmanager.amazonaws.com"));
+        assert!(s.identities.contains_key("ANONYMOUS_PRINCIPAL/"));
+        assert!(s.identities.contains_key("arn:aws:iam::1:role/R/sess"));
+        assert!(s.identities.contains_key("P"));
+        assert!(s.identities.contains_key("unknown"));
+        assert_eq!(s.identities["unknown"].identity_type, "(none)");
+        assert!(n.without_user_identity >= 3);
+        assert_eq!(s.console_logins.total, 1);
+        assert_eq!(s.console_logins.success, 0);
+    }
+
+    #[test]
+    fn eventbridge_insights_and_lookup_via_files() {
+        let mut s = Summarizer::default();
+        assert_eq!(s.add_file("a", b"nope"), Some(Skip::NotJson));
+        assert_eq!(s.add_file("b", br#"{"Records":[{"eventName":"A"}]}"#), None);
+        let s = s.finish();
+        assert_eq!(s.records, 1);
+        assert_eq!(s.skipped.by_reason["not_json"], 1);
+        assert_eq!(s.files[0].shape, "cloudtrail");
+        assert!(!s.files[0].verified);
+    }
+
+    #[test]
+    fn json_keys_are_sorted_and_required_keys_present() {
+        let v = to_sorted_json(&summarise(&[json!({"eventName": "A"})]));
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        for k in [
+            "records",
+            "skipped",
+            "first_event_time",
+            "last_event_time",
+            "by_event_name",
+            "by_event_source",
+            "by_region",
+            "root_events",
+            "console_logins",
+            "access_denied",
+            "cis_monitoring",
+            "benchmark",
+            "schema",
+        ] {
+            assert!(v.get(k).is_some(), "{k}");
+        }
+        assert_eq!(v["cis_monitoring"]["4.15"]["count"], 0);
+    }
+}

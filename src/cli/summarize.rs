@@ -1,0 +1,335 @@
+//! `trailproof summarize`: reads local log files and folders, feeds them to
+//! [`crate::activity`] and renders the summary as text, JSON or Markdown.
+//!
+//! Exit codes: 0 normally; 2 when no input could be read at all; 3 when some files were
+//! skipped because they were unreadable or malformed (not JSON, corrupt gzip, too large). Files
+//! that are merely not logs (digests, empty files, other JSON documents) are listed as skipped
+//! but do not change the exit code.
+
+use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::exit;
+use crate::activity::parse::Skip;
+use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
+use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
+
+/// Output format of `summarize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A short human summary.
+    Text,
+    /// One JSON document (schema `trailproof.summary/1`).
+    Json,
+    /// A plain-language summary to paste into a ticket.
+    Markdown,
+}
+
+/// Options of `summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Local log files or folders (walked recursively, in sorted order); gzip or plain.
+    /// Records read this way are marked unverified.
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// Runs `summarize`.
+#[must_use]
+pub fn run(args: &SummarizeArgs) -> u8 {
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    for p in &args.logs {
+        collect(p, &mut files, &mut missing);
+    }
+    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    let mut read_ok = 0usize;
+    let mut lost = false;
+    for p in &missing {
+        s.skip(&p.display().to_string(), Skip::Unreadable);
+        lost = true;
+    }
+    for p in &files {
+        let name = p.display().to_string();
+        match read_capped(p, MAX_ACTIVITY_INFLATED_BYTES) {
+            Err(reason) => {
+                lost |= reason.is_loss();
+                s.skip(&name, reason);
+            }
+            Ok(body) => {
+                read_ok += 1;
+                if let Some(reason) = s.add_file(&name, &body) {
+                    lost |= reason.is_loss();
+                }
+            }
+        }
+    }
+    let summary = s.finish();
+    let rendered = match args.format {
+        SummaryFormat::Json => {
+            serde_json::to_string_pretty(&to_sorted_json(&summary)).unwrap_or_default() + "\n"
+        }
+        SummaryFormat::Text => render_text(&summary),
+        SummaryFormat::Markdown => render_markdown(&summary),
+    };
+    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    if read_ok == 0 {
+        let _ = writeln!(std::io::stderr(), "\nno input could be read");
+        return exit::CANNOT_RUN;
+    }
+    if lost { exit::INCOMPLETE } else { exit::CLEAN }
+}
+
+/// Adds `p` (a file) or every file under `p` (a folder, sorted) to `files`; paths that cannot
+/// be listed go to `missing`. Symbolic links to folders are not followed (no cycles). In a
+/// folder, an evidence bundle's own files (`*.meta.json` / `*.error.json` sidecars and the
+/// `.trailproof/` index) are not logs and are passed over silently.
+fn collect(p: &Path, files: &mut Vec<PathBuf>, missing: &mut Vec<PathBuf>) {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => {
+            let Ok(rd) = std::fs::read_dir(p) else {
+                missing.push(p.to_path_buf());
+                return;
+            };
+            let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            for e in entries {
+                let path = e.path();
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name == ".trailproof"
+                    || name.ends_with(".meta.json")
+                    || name.ends_with(".error.json")
+                {
+                    continue;
+                }
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => collect(&path, files, missing),
+                    Ok(t) if t.is_symlink() => {
+                        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                            files.push(path);
+                        }
+                    }
+                    Ok(_) => files.push(path),
+                    Err(_) => missing.push(path),
+                }
+            }
+        }
+        Ok(_) => files.push(p.to_path_buf()),
+        Err(_) => missing.push(p.to_path_buf()),
+    }
+}
+
+fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, Skip> {
+    let f = std::fs::File::open(p).map_err(|_| Skip::Unreadable)?;
+    let mut body = Vec::new();
+    f.take(cap.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|_| Skip::Unreadable)?;
+    if body.len() as u64 > cap {
+        return Err(Skip::TooLarge);
+    }
+    Ok(body)
+}
+
+/// Replaces control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so an
+/// attacker-chosen string cannot move the cursor, fake lines or reorder text.
+#[must_use]
+pub fn neutralise(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// [`neutralise`], then backslash-escapes the characters Markdown gives meaning to.
+#[must_use]
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in neutralise(s).chars() {
+        if matches!(
+            c,
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(&str, u64)> {
+    let mut v: Vec<(&str, u64)> = map.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.truncate(n);
+    v
+}
+
+fn range(s: &Summary) -> String {
+    match (&s.first_event_time, &s.last_event_time) {
+        (Some(f), Some(l)) => format!("{f} to {l}"),
+        _ => "no event times".to_owned(),
+    }
+}
+
+fn cis_ids() -> impl Iterator<Item = &'static str> {
+    crate::controls::monitoring::CIS_ITEMS.iter().map(|i| i.id)
+}
+
+fn render_text(s: &Summary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} records from {} files ({} skipped), {}; records unverified",
+        s.records,
+        s.files.len(),
+        s.skipped.files.len(),
+        range(s)
+    );
+    // Files that are merely not logs (digests, empty, other documents) are counted by
+    // reason; unreadable or malformed ones are named, since they may hide records.
+    for (reason, n) in &s.skipped.by_reason {
+        let _ = writeln!(o, "  skipped {n} file(s): {reason}");
+    }
+    for f in s
+        .skipped
+        .files
+        .iter()
+        .filter(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"))
+    {
+        let _ = writeln!(o, "  skipped {}: {}", neutralise(&f.file), f.reason);
+    }
+    let c = &s.console_logins;
+    let _ = writeln!(
+        o,
+        "root use: {}; console sign-ins: {} success, {} failure, {} without MFA; access denied: {}",
+        s.root_events, c.success, c.failure, c.without_mfa, s.access_denied
+    );
+    let _ = writeln!(o, "top event names:");
+    for (k, n) in top(&s.by_event_name, 10) {
+        let _ = writeln!(o, "  {n:>8}  {}", neutralise(k));
+    }
+    let _ = writeln!(o, "{} monitoring items with matches:", s.benchmark);
+    for id in cis_ids() {
+        if let Some(item) = s.cis_monitoring.get(id).filter(|i| i.count > 0) {
+            let _ = writeln!(o, "  {id:<5} {:>6}  {}", item.count, item.topic);
+        }
+    }
+    o
+}
+
+fn render_markdown(s: &Summary) -> String {
+    let mut o = String::new();
+    let c = &s.console_logins;
+    let _ = writeln!(o, "## CloudTrail activity summary\n");
+    let _ = writeln!(
+        o,
+        "- **Scope:** {} records from {} files, {}. The records were **not** integrity-verified.",
+        s.records,
+        s.files.len(),
+        escape_markdown(&range(s))
+    );
+    if !s.skipped.files.is_empty() {
+        let reasons: Vec<String> = s
+            .skipped
+            .by_reason
+            .iter()
+            .map(|(r, n)| format!("{n} {}", escape_markdown(r)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "- **Skipped files:** {} ({}).",
+            s.skipped.files.len(),
+            reasons.join(", ")
+        );
+    }
+    let _ = writeln!(
+        o,
+        "- **Root account use:** {} calls (CIS 4.3).",
+        s.root_events
+    );
+    let _ = writeln!(
+        o,
+        "- **Console sign-ins:** {} succeeded, {} failed, {} without MFA.",
+        c.success, c.failure, c.without_mfa
+    );
+    let _ = writeln!(
+        o,
+        "- **Access denied:** {} calls (CIS 4.1, excluding log delivery and HeadBucket).",
+        s.access_denied
+    );
+    let _ = writeln!(o, "\n### Top actions\n\n| event name | count |\n|---|---:|");
+    for (k, n) in top(&s.by_event_name, 10) {
+        let _ = writeln!(o, "| {} | {n} |", escape_markdown(k));
+    }
+    let mut actors: Vec<(&String, u64)> = s.identities.iter().map(|(k, i)| (k, i.events)).collect();
+    actors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let _ = writeln!(
+        o,
+        "\n### Top identities\n\n| identity | type | events | errors | first seen | last seen |\n|---|---|---:|---:|---|---|"
+    );
+    for (k, _) in actors.into_iter().take(10) {
+        if let Some(i) = s.identities.get(k) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                escape_markdown(k),
+                escape_markdown(&i.identity_type),
+                i.events,
+                i.errors,
+                i.first_seen.as_deref().unwrap_or("-"),
+                i.last_seen.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n### {} monitoring items\n\n| item | topic | matches |\n|---|---|---:|",
+        s.benchmark
+    );
+    for id in cis_ids() {
+        if let Some(item) = s.cis_monitoring.get(id) {
+            let _ = writeln!(o, "| {id} | {} | {} |", item.topic, item.count);
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_strings_are_neutralised_and_escaped() {
+        assert_eq!(
+            neutralise("a\u{1b}[2Jb\nc\u{202E}"),
+            "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}"
+        );
+        assert_eq!(
+            escape_markdown("<script>|`x`*_[l](u)\\"),
+            "\\<script\\>\\|\\`x\\`\\*\\_\\[l\\](u)\\\\"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_record_values() {
+        let mut s = Summarizer::default();
+        s.add_record(
+            &serde_json::json!({"eventName": "Evil|<img>\n", "eventTime": "2024-01-01T00:00:00Z"}),
+        );
+        let md = render_markdown(&s.finish());
+        assert!(md.contains("Evil\\|\\<img\\>\u{FFFD}"));
+        assert!(!md.contains("<img>"));
+    }
+}

@@ -1,0 +1,301 @@
+//! `trailproof summarize --logs`: every accepted shape, gzip and plain, skipped files, exact
+//! counts in the JSON document, exit codes and escaping of hostile strings.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+        .arg("summarize")
+        .args(args)
+        .output()
+        .expect("run trailproof");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn rec(name: &str, source: &str, identity: &Value) -> Value {
+    json!({
+        "eventVersion": "1.08", "eventTime": "2024-05-01T10:00:00Z", "eventName": name,
+        "eventSource": source, "awsRegion": "us-east-1", "userIdentity": identity,
+        "sourceIPAddress": "203.0.113.7", "recipientAccountId": "111122223333",
+        "eventType": "AwsApiCall"
+    })
+}
+
+fn root() -> Value {
+    json!({"type": "Root", "accountId": "111122223333", "arn": "arn:aws:iam::111122223333:root"})
+}
+
+fn user() -> Value {
+    json!({"type": "IAMUser", "accountId": "111122223333", "arn": "arn:aws:iam::111122223333:user/alice"})
+}
+
+fn login(identity: &Value, outcome: &str, mfa: &str, time: &str) -> Value {
+    let mut r = rec("ConsoleLogin", "signin.amazonaws.com", identity);
+    r["eventType"] = json!("AwsConsoleSignIn");
+    r["eventTime"] = json!(time);
+    r["responseElements"] = json!({"ConsoleLogin": outcome});
+    r["additionalEventData"] = json!({"MFAUsed": mfa});
+    if outcome == "Failure" {
+        r["errorMessage"] = json!("Failed authentication");
+    }
+    r
+}
+
+fn denied(name: &str, code: &str) -> Value {
+    let mut r = rec(name, "s3.amazonaws.com", &user());
+    r["errorCode"] = json!(code);
+    r
+}
+
+/// Writes the good fixtures (13 records in five shapes) under `dir`.
+fn write_good(dir: &Path) {
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::create_dir_all(dir.join("b/deep")).unwrap();
+    // CloudTrail shape, gzip, named without .gz: detected by magic bytes. 6 records.
+    let ct = json!({"Records": [
+        login(&root(), "Success", "No", "2024-05-01T08:00:00Z"),
+        login(&user(), "Failure", "No", "2024-05-01T09:00:00Z"),
+        login(&user(), "Success", "YES", "2024-05-01T09:30:00Z"),
+        denied("GetObject", "AccessDenied"),
+        denied("HeadBucket", "AccessDenied"),
+        rec("StopLogging", "cloudtrail.amazonaws.com", &root()),
+    ]});
+    std::fs::write(dir.join("a/ct.json"), gz(ct.to_string().as_bytes())).unwrap();
+    // Bare array, plain, pretty. 2 records.
+    let mut ec2 = rec("RunInstances", "ec2.amazonaws.com", &user());
+    ec2["errorCode"] = json!("Client.UnauthorizedOperation");
+    let arr = json!([rec("CreateTrail", "cloudtrail.amazonaws.com", &user()), ec2]);
+    std::fs::write(
+        dir.join("a/array.json"),
+        serde_json::to_string_pretty(&arr).unwrap(),
+    )
+    .unwrap();
+    // JSON Lines, gzip with a .gz name. 3 records, one a root service event (not root use).
+    let mut svc = rec("Decrypt", "kms.amazonaws.com", &root());
+    svc["eventType"] = json!("AwsServiceEvent");
+    let mut last = rec("DisableKey", "kms.amazonaws.com", &user());
+    last["eventTime"] = json!("2024-05-02T23:59:59Z");
+    let lines = format!(
+        "{}\n{}\n{}\n",
+        last,
+        rec(
+            "AuthorizeSecurityGroupIngress",
+            "ec2.amazonaws.com",
+            &user()
+        ),
+        svc
+    );
+    std::fs::write(dir.join("b/lines.jsonl.gz"), gz(lines.as_bytes())).unwrap();
+    // lookup-events output. 1 record.
+    let lookup = json!({"Events": [{
+        "EventId": "x", "EventName": "PutBucketPolicy",
+        "CloudTrailEvent": rec("PutBucketPolicy", "s3.amazonaws.com", &user()).to_string()
+    }]});
+    std::fs::write(dir.join("b/deep/lookup.json"), lookup.to_string()).unwrap();
+    // EventBridge envelope. 1 record.
+    let eb = json!({"version": "0", "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.ec2", "account": "111122223333", "region": "us-east-1",
+        "detail": rec("CreateVpc", "ec2.amazonaws.com", &user())});
+    std::fs::write(dir.join("b/deep/eventbridge.json"), eb.to_string()).unwrap();
+}
+
+fn json_of(stdout: &str) -> Value {
+    serde_json::from_str(stdout).expect("JSON output")
+}
+
+#[test]
+fn every_shape_counts_exactly_and_malformed_files_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    write_good(dir.path());
+    std::fs::write(
+        dir.path().join("b/broken.gz"),
+        b"\x1f\x8b\x08\x00not really gzip",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b/notes.txt"), b"hello, not json\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["--logs", d, "--format", "json"]);
+    assert_eq!(code, 3, "stderr: {err}");
+    let v = json_of(&out);
+    assert_eq!(v["schema"], "trailproof.summary/1");
+    assert_eq!(v["verification"], "unverified");
+    assert_eq!(v["benchmark"], "CIS AWS Foundations v3.0");
+    assert_eq!(v["records"], 13);
+    assert_eq!(v["files"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        v["skipped"]["by_reason"],
+        json!({"gzip_invalid": 1, "not_json": 1})
+    );
+    let skipped: Vec<&str> = v["skipped"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(skipped[0].ends_with("broken.gz") && skipped[1].ends_with("notes.txt"));
+    let shapes: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["shape"].as_str().unwrap())
+        .collect();
+    // Sorted walk: a/array.json, a/ct.json, b/deep/eventbridge.json, b/deep/lookup.json, b/lines.jsonl.gz
+    assert_eq!(
+        shapes,
+        [
+            "json_array",
+            "cloudtrail",
+            "event_bridge",
+            "lookup_events",
+            "json_lines"
+        ]
+    );
+    assert_eq!(v["files"][1]["gzip"], true);
+    assert_eq!(v["first_event_time"], "2024-05-01T08:00:00Z");
+    assert_eq!(v["last_event_time"], "2024-05-02T23:59:59Z");
+    assert_eq!(v["root_events"], 2);
+    assert_eq!(
+        v["console_logins"],
+        json!({"total": 3, "success": 2, "failure": 1, "without_mfa": 2,
+               "success_without_mfa": 1, "root": 1})
+    );
+    assert_eq!(v["access_denied"], 2);
+    assert_eq!(v["access_denied_excluded"], 1);
+    assert_eq!(v["by_event_name"]["ConsoleLogin"], 3);
+    assert_eq!(v["by_event_source"]["kms.amazonaws.com"], 2);
+    assert_eq!(v["by_region"]["us-east-1"], 13);
+    let cis = |id: &str| v["cis_monitoring"][id]["count"].as_u64().unwrap();
+    assert_eq!(cis("4.1"), 2);
+    assert_eq!(cis("4.2"), 2);
+    assert_eq!(cis("4.3"), 2);
+    assert_eq!(cis("4.4"), 0);
+    assert_eq!(cis("4.5"), 2);
+    assert_eq!(cis("4.6"), 1);
+    assert_eq!(cis("4.7"), 1);
+    assert_eq!(cis("4.8"), 1);
+    assert_eq!(cis("4.10"), 1);
+    assert_eq!(cis("4.14"), 1);
+    assert_eq!(v["cis_monitoring"].as_object().unwrap().len(), 15);
+    assert_eq!(v["cis_monitoring"]["4.3"]["actors"]["root@111122223333"], 2);
+    let alice = &v["identities"]["arn:aws:iam::111122223333:user/alice"];
+    assert_eq!(alice["events"], 10);
+    assert_eq!(alice["errors"], 4);
+}
+
+#[test]
+fn clean_input_exits_0_and_json_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    write_good(dir.path());
+    // A digest file is listed as skipped but is not input loss.
+    std::fs::write(
+        dir.path().join("b/digest.json"),
+        r#"{"digestStartTime":"2024-05-01T00:00:00Z","logFiles":[],"digestPublicKeyFingerprint":"ab"}"#,
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, first, _) = run(&["--logs", d, "--format", "json"]);
+    assert_eq!(code, 0);
+    let (_, second, _) = run(&["--logs", d, "--format", "json"]);
+    assert_eq!(first, second);
+    let v = json_of(&first);
+    assert_eq!(v["records"], 13);
+    assert_eq!(v["skipped"]["by_reason"], json!({"digest_file": 1}));
+}
+
+#[test]
+fn files_and_folders_mix_and_a_missing_path_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_good(dir.path());
+    let a = dir.path().join("a");
+    let one = dir.path().join("b/deep/lookup.json");
+    let missing = dir.path().join("nope.json");
+    let (code, out, _) = run(&[
+        "--logs",
+        a.to_str().unwrap(),
+        one.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 3);
+    let v = json_of(&out);
+    assert_eq!(v["records"], 9);
+    assert_eq!(v["skipped"]["by_reason"], json!({"unreadable": 1}));
+}
+
+#[test]
+fn nothing_readable_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&["--logs", dir.path().join("missing").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no input could be read"));
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(&["--logs", empty.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let (code, _, err) = run(&[]);
+    assert_eq!(code, 2, "--logs is required: {err}");
+}
+
+#[test]
+fn text_and_markdown_neutralise_hostile_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = json!({"eventName": "Evil\u{1b}[31m|<script>`x`*_[a](b)", "eventTime": "2024-05-01T00:00:00Z",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/<img src=x>\nforged line"}});
+    std::fs::write(dir.path().join("h.json"), json!([hostile]).to_string()).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, text, _) = run(&["--logs", d]);
+    assert_eq!(code, 0);
+    assert!(text.contains("1 records from 1 files"));
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("Evil\u{FFFD}[31m"));
+    let (code, md, _) = run(&["--logs", d, "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(md.contains("## CloudTrail activity summary"));
+    assert!(!md.contains('\u{1b}'));
+    assert!(!md.contains("<script>"));
+    // Every markdown-significant character coming from a record is escaped.
+    for (i, _) in md.match_indices('<') {
+        assert_eq!(&md[i - 1..i], "\\", "unescaped < in {md}");
+    }
+    assert!(md.contains("Evil\u{FFFD}\\[31m\\|\\<script\\>\\`x\\`\\*\\_\\[a\\](b)"));
+    assert!(md.contains("\\<img src=x\\>\u{FFFD}forged line"));
+    assert!(!md.contains("\nforged line"));
+}
+
+#[test]
+fn an_evidence_bundle_is_read_without_its_sidecars() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/bucket");
+    let (code, out, err) = run(&["--logs", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    assert_eq!(v["records"], 288);
+    assert_eq!(
+        v["files"].as_array().unwrap().len(),
+        96,
+        "48 logs and 48 digests read"
+    );
+    assert_eq!(
+        v["skipped"]["by_reason"],
+        serde_json::json!({ "digest_file": 48 })
+    );
+    assert!(
+        !out.contains(".meta.json"),
+        "bundle sidecars are not logs and are not listed"
+    );
+}
