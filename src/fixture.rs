@@ -196,6 +196,8 @@ pub struct TrailSpec {
     pub key_schedule: Vec<(u32, usize)>,
     /// Seed for file names and record contents.
     pub seed: u64,
+    /// Records added to the first log file of every region (hostile-input fixtures).
+    pub extra_records: Vec<Value>,
 }
 
 impl TrailSpec {
@@ -220,6 +222,7 @@ impl TrailSpec {
             backfill_hours: Vec::new(),
             key_schedule: vec![(0, 0)],
             seed: 7,
+            extra_records: Vec::new(),
         }
     }
 
@@ -450,9 +453,12 @@ impl World {
                     for n in 0..spec.logs_per_hour {
                         let at = start
                             + chrono::Duration::minutes(i64::try_from(n * 5 % 55).unwrap_or(0) + 1);
-                        let records: Vec<Value> = (0..spec.records_per_log)
+                        let mut records: Vec<Value> = (0..spec.records_per_log)
                             .map(|_| event(&mut rng, &at, region, &spec.account_id))
                             .collect();
+                        if hour == 0 && n == 0 {
+                            records.extend(spec.extra_records.iter().cloned());
+                        }
                         let body = serde_json::to_vec(&json!({ "Records": records }))?;
                         let loc = Location::new(&spec.bucket, spec.log_key(region, &at, &mut rng));
                         logs.push(json!({

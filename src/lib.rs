@@ -25,6 +25,7 @@ pub mod controls;
 pub mod fixture;
 pub mod hash;
 pub mod limits;
+pub mod render;
 pub mod report;
 pub mod snapshot;
 pub mod source;

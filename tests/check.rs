@@ -878,3 +878,29 @@ fn cli_text_output_neutralises_control_characters() {
     assert!(!out.contains('\u{1b}'));
     assert!(out.contains("owner\u{fffd}[31m"));
 }
+
+#[test]
+fn cli_each_cis_monitoring_result_carries_only_its_own_item_numbers() {
+    let snap = repo().join("testdata/sample/snapshot.json");
+    let (code, out, _) = run(&[
+        "check",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--framework",
+        "cis-6.0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let root = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "cis-4.3")
+        .unwrap();
+    assert_eq!(
+        root["frameworks"],
+        serde_json::json!([{ "framework": "CIS 6.0", "id": "5.3" }])
+    );
+}

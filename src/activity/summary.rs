@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 
+use chrono::DurationRound as _;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -146,7 +147,8 @@ pub struct ParserNotes {
 pub struct Summary {
     /// Schema tag, [`SCHEMA`].
     pub schema: &'static str,
-    /// Whether the records were integrity-verified (`"unverified"` for `--logs`).
+    /// Whether the records' files were integrity-verified: `verified` (all),
+    /// `partially_verified`, or `unverified` (always for `--logs`).
     pub verification: &'static str,
     /// Files that yielded records.
     pub files: Vec<FileEntry>,
@@ -168,6 +170,10 @@ pub struct Summary {
     pub by_account: BTreeMap<String, u64>,
     /// Records per `errorCode`.
     pub by_error_code: BTreeMap<String, u64>,
+    /// Records per hour of `eventTime` (`2026-03-01T05:00:00Z`).
+    pub by_hour: BTreeMap<String, u64>,
+    /// Records with an `errorCode`, per hour.
+    pub errors_by_hour: BTreeMap<String, u64>,
     /// Records per `eventVersion` string.
     pub by_event_version: BTreeMap<String, u64>,
     /// The newest `eventVersion`, compared numerically (`1.10` > `1.9`).
@@ -425,6 +431,12 @@ impl Summarizer {
 
     /// Parses one file's bytes and adds its records; returns the skip reason, if skipped.
     pub fn add_file(&mut self, file: &str, body: &[u8]) -> Option<Skip> {
+        self.add_checked_file(file, body, false)
+    }
+
+    /// As [`Self::add_file`], for a log file whose integrity was (`verified`) or was not
+    /// proven by the digest chain.
+    pub fn add_checked_file(&mut self, file: &str, body: &[u8], verified: bool) -> Option<Skip> {
         match parse::parse_file(body, self.inflate_limit) {
             Err(reason) => {
                 self.skip(file, reason);
@@ -442,7 +454,7 @@ impl Summarizer {
                     gzip: parsed.gzip,
                     shape: parsed.shape.code(),
                     records: parsed.records.len() as u64,
-                    verified: false,
+                    verified,
                 });
                 None
             }
@@ -478,6 +490,11 @@ impl Summarizer {
         self.out.records += 1;
         let time = self.record_time(r);
         if let Some(t) = time {
+            let hour = format_rfc3339(&t.duration_trunc(chrono::TimeDelta::hours(1)).unwrap_or(t));
+            if present(r, &["errorCode"]) {
+                *self.out.errors_by_hour.entry(hour.clone()).or_insert(0) += 1;
+            }
+            *self.out.by_hour.entry(hour).or_insert(0) += 1;
             let mut range = (self.first, self.last);
             widen(&mut range, t);
             (self.first, self.last) = range;
@@ -629,6 +646,12 @@ impl Summarizer {
     /// The finished summary.
     #[must_use]
     pub fn finish(mut self) -> Summary {
+        let verified = self.out.files.iter().filter(|f| f.verified).count();
+        self.out.verification = match verified {
+            0 => "unverified",
+            n if n == self.out.files.len() => "verified",
+            _ => "partially_verified",
+        };
         self.out.first_event_time = fmt(self.first);
         self.out.last_event_time = fmt(self.last);
         for (id, (f, l)) in self.cis_range {

@@ -114,7 +114,11 @@ async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
         .build()
 }
 
-async fn take_snapshot(args: &AwsArgs) -> Result<Snapshot, String> {
+/// Takes a live snapshot with these AWS options.
+///
+/// # Errors
+/// A one-line reason when no snapshot could be taken (credentials).
+pub async fn take_snapshot(args: &AwsArgs) -> Result<Snapshot, String> {
     let conf = load_aws(args).await;
     let opts = GatherOptions {
         regions: args.regions.clone(),

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod controls;
 pub mod exit;
+pub mod report;
 pub mod summarize;
 pub mod verify;
 
@@ -39,6 +40,10 @@ pub enum Command {
     /// who did what, root use, sign-ins, denials and the CIS 4.1–4.15 monitoring items.
     /// Records read this way are marked unverified.
     Summarize(summarize::SummarizeArgs),
+    /// Verify, check and summarize one trail and window into one self-contained HTML audit
+    /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
+    /// bundle and a snapshot.
+    Report(Box<report::ReportArgs>),
 }
 
 /// Options of `fetch`: those of `verify`, plus where to write.
@@ -61,5 +66,6 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Check(args) => Box::pin(check::run_check(args)).await,
         Command::Controls(args) => controls::run(&args),
         Command::Summarize(args) => summarize::run(&args),
+        Command::Report(args) => Box::pin(report::run(*args)).await,
     }
 }

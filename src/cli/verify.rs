@@ -108,6 +108,51 @@ pub struct VerifyArgs {
     /// Accepted for compatibility; ignored.
     #[arg(long, hide = true)]
     pub no_cli_pager: bool,
+    /// Set by `report`: the JSON document is handed back here instead of printed.
+    #[arg(skip)]
+    pub capture: Option<Capture>,
+}
+
+/// Where `report` receives the verification document.
+pub type Capture = Arc<std::sync::Mutex<Option<VerifyReport>>>;
+
+/// The object source a captured verification read, for reading the same log files again.
+#[derive(Debug)]
+pub enum ReportSource {
+    /// An evidence bundle.
+    Bundle(Arc<LocalSource>),
+    /// S3.
+    S3(Arc<S3Source>),
+}
+
+/// Runs a verification as `verify --format json` would, and returns the document instead
+/// of printing it (for `report`), with the source it read.
+///
+/// # Errors
+/// The one-line reason when the verification could not run (exit 2 of `verify`).
+pub async fn verify_report(mut args: VerifyArgs) -> Result<(VerifyReport, ReportSource), String> {
+    let source = if let Some(dir) = &args.bundle {
+        ReportSource::Bundle(Arc::new(LocalSource::new(dir)))
+    } else {
+        let conf = load_aws(&args).await;
+        let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+        ReportSource::S3(Arc::new(S3Source::new(
+            conf.clone(),
+            s3_endpoint_overridden(&conf),
+            permits,
+        )))
+    };
+    let slot: Capture = Arc::default();
+    args.format = Format::Json;
+    args.state = None;
+    args.capture = Some(Arc::clone(&slot));
+    let code = Box::pin(run_inner(args, None))
+        .await
+        .map_err(|Fatal(m)| m)?;
+    let report = slot.lock().ok().and_then(|mut g| g.take());
+    report
+        .map(|r| (r, source))
+        .ok_or_else(|| format!("the verification ended without a result (exit {code})"))
 }
 
 /// Folder of a bundle that holds what is not an object: keys, trail answers, manifest.
@@ -946,7 +991,13 @@ where
                         let _ = write!(err, "\n{fatal}\n");
                     } else {
                         reports.push(region_report(region, cfg, &summary, events, Some(fatal)));
-                        print_json(plan, reports, &totals, exit::CANNOT_RUN);
+                        print_json(
+                            plan,
+                            reports,
+                            &totals,
+                            exit::CANNOT_RUN,
+                            args.capture.as_ref(),
+                        );
                     }
                     return exit::CANNOT_RUN;
                 }
@@ -984,7 +1035,7 @@ where
             ));
         }
     } else {
-        print_json(plan, reports, &totals, code);
+        print_json(plan, reports, &totals, code, args.capture.as_ref());
     }
     if let Some(path) = &args.state
         && code == exit::CLEAN
@@ -1023,7 +1074,13 @@ fn region_report(
     }
 }
 
-fn print_json(plan: &Plan, regions: Vec<RegionReport>, totals: &Counts, code: u8) {
+fn print_json(
+    plan: &Plan,
+    regions: Vec<RegionReport>,
+    totals: &Counts,
+    code: u8,
+    capture: Option<&Capture>,
+) {
     let report = VerifyReport {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: Tool::default(),
@@ -1033,6 +1090,12 @@ fn print_json(plan: &Plan, regions: Vec<RegionReport>, totals: &Counts, code: u8
         outcome: exit::outcome_word(code),
         exit_code: code,
     };
+    if let Some(slot) = capture {
+        if let Ok(mut g) = slot.lock() {
+            *g = Some(report);
+        }
+        return;
+    }
     let mut out = std::io::stdout().lock();
     match serde_json::to_writer_pretty(&mut out, &report) {
         Ok(()) => {

@@ -1831,6 +1831,15 @@ impl<'a> Cx<'a> {
                 v.2,
                 None,
             );
+            // Only this item's CIS numbers: 4.n up to v5.0, 5.n from v6.0.
+            let n = item.id.strip_prefix("4.").unwrap_or(item.id);
+            if let Some(r) = self.out.last_mut() {
+                r.frameworks.retain(|f| match f.framework {
+                    Framework::Cis("6.0" | "7.0") => f.id.strip_prefix("5.") == Some(n),
+                    Framework::Cis(_) => f.id == item.id,
+                    _ => true,
+                });
+            }
         }
     }
 

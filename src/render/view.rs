@@ -1,0 +1,878 @@
+//! The HTML view of a [`ReportModel`]: plain strings and numbers for the template.
+
+// Building a view is long, flat field-by-field code; short names (`m`odel, `s`ummary,
+// `c`ounts) keep it readable.
+#![allow(clippy::many_single_char_names, clippy::too_many_lines)]
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use super::ReportModel;
+use crate::controls::result::Status;
+use crate::report::Event;
+
+struct Card {
+    label: &'static str,
+    value: String,
+    detail: String,
+    class: &'static str,
+}
+
+struct Mark {
+    x: String,
+    y: u32,
+    w: String,
+    h: u32,
+    color: &'static str,
+    label: String,
+}
+
+struct Tick {
+    x: String,
+    y: u32,
+    label: String,
+}
+
+struct Timeline {
+    width: u32,
+    height: u32,
+    baseline: u32,
+    marks: Vec<Mark>,
+    ticks: Vec<Tick>,
+}
+
+struct FindingRow {
+    code: String,
+    message: String,
+}
+
+struct FileRow {
+    kind: &'static str,
+    status: String,
+    reason: String,
+    uri: String,
+}
+
+struct RegionView {
+    region: String,
+    status: String,
+    status_class: &'static str,
+    error: Option<String>,
+    coverage: String,
+    counts: String,
+    timeline: Timeline,
+    findings: Vec<FindingRow>,
+    files: Vec<FileRow>,
+}
+
+struct IntegrityView {
+    outcome: String,
+    outcome_class: &'static str,
+    totals: String,
+    object_source: String,
+    key_source: String,
+    regions: Vec<RegionView>,
+}
+
+struct ControlRow {
+    id: &'static str,
+    check: Option<String>,
+    title: &'static str,
+    frameworks: String,
+    status: &'static str,
+    status_text: String,
+    severity: String,
+    resource: String,
+    reason: String,
+    remediation: &'static str,
+    show_remediation: bool,
+    waived: bool,
+    waiver: Option<String>,
+}
+
+struct ComplianceView {
+    summary: String,
+    framework: Option<String>,
+    snapshot_taken_at: String,
+    rows: Vec<ControlRow>,
+    waiver_notes: Vec<String>,
+}
+
+struct Bar {
+    x: String,
+    y: String,
+    w: String,
+    h: String,
+    label: String,
+    value: u64,
+    error: bool,
+}
+
+struct BarChart {
+    width: u32,
+    height: u32,
+    baseline: u32,
+    bars: Vec<Bar>,
+    ticks: Vec<Tick>,
+}
+
+struct RankRow {
+    y: u32,
+    text_y: u32,
+    w: String,
+    h: u32,
+    value_x: String,
+    label: String,
+    value: u64,
+}
+
+struct Ranking {
+    title: &'static str,
+    width: u32,
+    height: u32,
+    bar_x: u32,
+    errors: bool,
+    rows: Vec<RankRow>,
+}
+
+struct Figure {
+    name: &'static str,
+    value: u64,
+    meaning: &'static str,
+}
+
+struct CisRow {
+    id: &'static str,
+    topic: &'static str,
+    count: u64,
+    detail: String,
+}
+
+struct IdentityRow {
+    actor: String,
+    kind: String,
+    events: u64,
+    writes: u64,
+    errors: u64,
+    seen: String,
+}
+
+struct ActivityView {
+    scope: String,
+    over_time: BarChart,
+    peak: String,
+    rankings: Vec<Ranking>,
+    figures: Vec<Figure>,
+    benchmark: &'static str,
+    cis: Vec<CisRow>,
+    identities: Vec<IdentityRow>,
+    more_identities: usize,
+    notes: Vec<String>,
+}
+
+struct Fact {
+    name: &'static str,
+    value: String,
+}
+
+struct InputRow {
+    path: String,
+    bytes: u64,
+    sha256: String,
+}
+
+struct EvidenceView {
+    facts: Vec<Fact>,
+    inputs: Vec<InputRow>,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Page {
+    csp: bool,
+    title: String,
+    tool_version: &'static str,
+    trail_arn: String,
+    window: String,
+    generated_at: String,
+    headline: Vec<Card>,
+    notable: Vec<String>,
+    integrity: IntegrityView,
+    compliance: ComplianceView,
+    activity: ActivityView,
+    evidence: EvidenceView,
+    json_sha256: String,
+}
+
+/// Renders the report. `json_sha256` is the SHA-256 of the JSON the page is rendered from;
+/// `csp` adds the Content-Security-Policy (turned off only by the escaping test).
+///
+/// # Errors
+/// The template engine's error (a bug: the template and the view are fixed).
+pub fn render_html(
+    model: &ReportModel,
+    json_sha256: &str,
+    csp: bool,
+) -> Result<String, askama::Error> {
+    let page = Page {
+        csp,
+        title: "CloudTrail audit report".to_owned(),
+        tool_version: model.tool.version,
+        trail_arn: model.trail_arn.clone(),
+        window: format!("{} to {}", model.window_start, model.window_end),
+        generated_at: model.generated_at.clone(),
+        headline: headline(model),
+        notable: model.headline.notable.clone(),
+        integrity: integrity(model),
+        compliance: compliance(model),
+        activity: activity(model),
+        evidence: evidence(model, json_sha256),
+        json_sha256: json_sha256.to_owned(),
+    };
+    page.render()
+}
+
+fn outcome_class(outcome: &str) -> &'static str {
+    match outcome {
+        "clean" => "ok",
+        "findings" => "bad",
+        _ => "warn",
+    }
+}
+
+fn headline(m: &ReportModel) -> Vec<Card> {
+    let t = &m.integrity.totals;
+    let c = &m.compliance.summary;
+    let get = |k: &str| c.get(k).copied().unwrap_or_default();
+    vec![
+        Card {
+            label: "Integrity",
+            value: m.headline.integrity.clone(),
+            detail: format!(
+                "{} digest(s), {} log file(s) checked; {} invalid, {} unreadable",
+                t.digests.total(),
+                t.logs.total(),
+                t.digests.invalid + t.logs.invalid,
+                t.digests.error + t.logs.error
+            ),
+            class: outcome_class(&m.headline.integrity),
+        },
+        Card {
+            label: "Compliance",
+            value: m.headline.compliance.clone(),
+            detail: format!(
+                "{} pass, {} fail, {} manual, {} error, {} waived",
+                get("PASS"),
+                get("FAIL"),
+                get("MANUAL"),
+                get("ERROR"),
+                get("WAIVED")
+            ),
+            class: outcome_class(&m.headline.compliance),
+        },
+        Card {
+            label: "Notable activity",
+            value: if m.headline.notable.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} item(s)", m.headline.notable.len())
+            },
+            detail: format!(
+                "{} record(s) in {} file(s), {}",
+                m.activity.records,
+                m.activity.files.len(),
+                m.activity.verification.replace('_', " ")
+            ),
+            class: if m.headline.notable.is_empty() {
+                "ok"
+            } else {
+                "warn"
+            },
+        },
+    ]
+}
+
+fn parse(t: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(t)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `..._20260301T011742Z.json.gz` → that time.
+fn key_time(uri: &str) -> Option<DateTime<Utc>> {
+    let name = uri.rsplit('/').next()?;
+    let stamp = name.rsplit('_').next()?.split('.').next()?;
+    crate::time::parse_record_time(stamp).ok()
+}
+
+#[allow(clippy::cast_precision_loss)] // seconds within a window, far below 2^52
+fn position(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>, width: f64) -> f64 {
+    let span = (end - start).num_seconds().max(1) as f64;
+    ((t - start).num_seconds() as f64 / span * width).clamp(0.0, width)
+}
+
+#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)] // window seconds
+fn timeline(r: &crate::report::RegionReport) -> Timeline {
+    const W: u32 = 1000;
+    let width = f64::from(W);
+    let mut tl = Timeline {
+        width: W,
+        height: 44,
+        baseline: 30,
+        marks: Vec::new(),
+        ticks: Vec::new(),
+    };
+    let (Some(start), Some(end)) = (
+        parse(&r.coverage.requested_start),
+        parse(&r.coverage.requested_end),
+    ) else {
+        return tl;
+    };
+    for e in &r.events {
+        match e {
+            Event::Gap { from, to, .. } => {
+                if let (Some(f), Some(t)) = (parse(from), parse(to)) {
+                    let x = position(f, start, end, width);
+                    let x2 = position(t, start, end, width);
+                    tl.marks.push(Mark {
+                        x: format!("{x:.1}"),
+                        y: 6,
+                        w: format!("{:.1}", (x2 - x).max(1.0)),
+                        h: 24,
+                        color: "#dadce0",
+                        label: format!("gap {from} to {to}"),
+                    });
+                }
+            }
+            Event::Digest {
+                uri,
+                status,
+                digest_end,
+                ..
+            } => {
+                let when = digest_end
+                    .as_deref()
+                    .and_then(parse)
+                    .or_else(|| key_time(uri));
+                if let Some(t) = when {
+                    let color = match *status {
+                        "valid" => "#1b7a3a",
+                        "invalid" => "#b3261e",
+                        _ => "#9a6700",
+                    };
+                    tl.marks.push(Mark {
+                        x: format!("{:.1}", (position(t, start, end, width) - 1.5).max(0.0)),
+                        y: 8,
+                        w: "3".to_owned(),
+                        h: 20,
+                        color,
+                        label: format!("{status}: {uri}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for i in 0..=4u32 {
+        let frac = f64::from(i) / 4.0;
+        let secs = ((end - start).num_seconds() as f64 * frac) as i64;
+        let t = start + chrono::TimeDelta::seconds(secs);
+        tl.ticks.push(Tick {
+            x: format!("{:.0}", (frac * (width - 130.0)).max(0.0)),
+            y: 42,
+            label: crate::time::format_rfc3339(&t),
+        });
+    }
+    tl
+}
+
+fn integrity(m: &ReportModel) -> IntegrityView {
+    let v = &m.integrity;
+    let t = &v.totals;
+    IntegrityView {
+        outcome: v.outcome.to_owned(),
+        outcome_class: outcome_class(v.outcome),
+        totals: format!(
+            "Digests: {} valid, {} invalid, {} unreadable. Log files: {} valid, {} invalid, {} unreadable. {} gap(s), {} finding(s).",
+            t.digests.valid,
+            t.digests.invalid,
+            t.digests.error,
+            t.logs.valid,
+            t.logs.invalid,
+            t.logs.error,
+            t.gaps,
+            t.findings
+        ),
+        object_source: v.inputs.object_source.clone(),
+        key_source: v.inputs.key_source.clone(),
+        regions: v
+            .regions
+            .iter()
+            .map(|r| {
+                let mut findings = Vec::new();
+                let mut files = Vec::new();
+                for e in &r.events {
+                    match e {
+                        Event::Finding(f) => findings.push(FindingRow {
+                            code: serde_json::to_value(f.code)
+                                .ok()
+                                .and_then(|v| v.as_str().map(ToOwned::to_owned))
+                                .unwrap_or_else(|| f.kind.to_owned()),
+                            message: format!("{} {}: {}", f.kind, f.subject, f.message),
+                        }),
+                        Event::Digest {
+                            uri,
+                            status,
+                            reason,
+                            message,
+                            ..
+                        } if *status != "valid" => {
+                            files.push(FileRow {
+                                kind: "digest",
+                                status: (*status).to_owned(),
+                                reason: format!("{reason}: {message}"),
+                                uri: uri.clone(),
+                            });
+                        }
+                        Event::Log {
+                            uri,
+                            status,
+                            reason,
+                            message,
+                        } if *status != "valid" => {
+                            files.push(FileRow {
+                                kind: "log",
+                                status: (*status).to_owned(),
+                                reason: format!("{reason}: {message}"),
+                                uri: uri.clone(),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                let c = &r.counts;
+                RegionView {
+                    region: r.region.clone(),
+                    status: r.status.to_owned(),
+                    status_class: if r.status == "complete" { "ok" } else { "bad" },
+                    error: r.error.clone(),
+                    coverage: match (&r.coverage.found_start, &r.coverage.found_end) {
+                        (Some(s), Some(e)) => format!("digests cover {s} to {e}"),
+                        _ => "no valid digest in the window".to_owned(),
+                    },
+                    counts: format!(
+                        "{}/{} digests valid, {}/{} logs valid",
+                        c.digests.valid,
+                        c.digests.total(),
+                        c.logs.valid,
+                        c.logs.total()
+                    ),
+                    timeline: timeline(r),
+                    findings,
+                    files,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn compliance(m: &ReportModel) -> ComplianceView {
+    let c = &m.compliance;
+    let counts: Vec<String> = c
+        .summary
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let mut notes = Vec::new();
+    for w in &c.waivers.expired {
+        notes.push(format!(
+            "Waiver for {} {} expired on {} and no longer applies: {}",
+            w.control, w.resource, w.expires, w.reason
+        ));
+    }
+    for w in &c.waivers.unused {
+        notes.push(format!(
+            "Waiver for {} {} matched no result.",
+            w.control, w.resource
+        ));
+    }
+    ComplianceView {
+        summary: format!("Outcome {}: {}", c.outcome, counts.join(", ")),
+        framework: c.framework.as_ref().map(|f| f.name.clone()),
+        snapshot_taken_at: c.snapshot_taken_at.clone(),
+        rows: c
+            .results
+            .iter()
+            .map(|r| ControlRow {
+                id: r.control_id,
+                check: r.check.clone(),
+                title: r.title,
+                frameworks: frameworks(&r.frameworks),
+                status: r.status.word(),
+                status_text: r.status.word().replace('_', " "),
+                severity: format!("{:?}", r.severity).to_lowercase(),
+                resource: r.resource.clone(),
+                reason: r.reason.clone(),
+                remediation: r.remediation,
+                show_remediation: matches!(r.status, Status::Fail | Status::Manual | Status::Error),
+                waived: r.waived,
+                waiver: r
+                    .waiver
+                    .as_ref()
+                    .map(|w| format!("{} (until {})", w.reason, w.expires)),
+            })
+            .collect(),
+        waiver_notes: notes,
+    }
+}
+
+/// Framework references, compact: CIS versions that share an id are one range
+/// (`CIS 3.1 (1.4–5.0), 4.1 (6.0–7.0)`), other frameworks list their ids once.
+fn frameworks(refs: &[crate::controls::catalog::FrameworkRef]) -> String {
+    use crate::controls::catalog::Framework;
+    let mut cis: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut others: Vec<(String, Vec<&str>)> = Vec::new();
+    for r in refs {
+        match r.framework {
+            Framework::Cis(version) => match cis.last_mut() {
+                Some((id, versions)) if *id == r.id => versions.push(version),
+                _ => cis.push((r.id, vec![version])),
+            },
+            ref f => {
+                let name = f.name();
+                match others.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, ids)) => ids.push(r.id),
+                    None => others.push((name, vec![r.id])),
+                }
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    if !cis.is_empty() {
+        let ranges: Vec<String> = cis
+            .iter()
+            .map(|(id, v)| match (v.first(), v.last()) {
+                (Some(a), Some(b)) if a != b => format!("{id} ({a}–{b})"),
+                (Some(a), _) => format!("{id} ({a})"),
+                _ => (*id).to_owned(),
+            })
+            .collect();
+        parts.push(format!("CIS {}", ranges.join(", ")));
+    }
+    for (name, ids) in others {
+        parts.push(format!("{name} {}", ids.join(", ")));
+    }
+    parts.join("; ")
+}
+
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn over_time(s: &crate::activity::summary::Summary) -> (BarChart, String) {
+    const W: u32 = 1000;
+    const H: u32 = 170;
+    let base = 150u32;
+    let hours: Vec<(&String, &u64)> = s.by_hour.iter().collect();
+    let max = hours.iter().map(|(_, n)| **n).max().unwrap_or(0).max(1);
+    let n = hours.len().max(1) as f64;
+    let slot = f64::from(W) / n;
+    let scale = f64::from(base - 10) / max as f64;
+    let mut chart = BarChart {
+        width: W,
+        height: H,
+        baseline: base,
+        bars: Vec::new(),
+        ticks: Vec::new(),
+    };
+    for (i, (hour, count)) in hours.iter().enumerate() {
+        let x = i as f64 * slot;
+        let h = **count as f64 * scale;
+        chart.bars.push(Bar {
+            x: format!("{:.1}", x + slot * 0.1),
+            y: format!("{:.1}", f64::from(base) - h),
+            w: format!("{:.1}", (slot * 0.8).max(1.0)),
+            h: format!("{h:.1}"),
+            label: (*hour).clone(),
+            value: **count,
+            error: false,
+        });
+        if let Some(e) = s.errors_by_hour.get(*hour) {
+            let eh = *e as f64 * scale;
+            chart.bars.push(Bar {
+                x: format!("{:.1}", x + slot * 0.1),
+                y: format!("{:.1}", f64::from(base) - eh),
+                w: format!("{:.1}", (slot * 0.8).max(1.0)),
+                h: format!("{eh:.1}"),
+                label: format!("{hour} errors"),
+                value: *e,
+                error: true,
+            });
+        }
+    }
+    let step = (hours.len() / 6).max(1);
+    for (i, (hour, _)) in hours.iter().enumerate().step_by(step) {
+        chart.ticks.push(Tick {
+            x: format!("{:.0}", (i as f64 * slot).min(f64::from(W) - 130.0)),
+            y: H - 4,
+            label: hour.get(..16).unwrap_or(hour).replace('T', " "),
+        });
+    }
+    let peak = hours
+        .iter()
+        .max_by_key(|(h, n)| (**n, std::cmp::Reverse(*h)))
+        .map_or_else(
+            || "none".to_owned(),
+            |(h, n)| format!("{n} events in the hour from {h}"),
+        );
+    (chart, peak)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(n - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn ranking(title: &'static str, items: Vec<(String, u64)>, errors: bool) -> Ranking {
+    const W: u32 = 520;
+    const LABEL: u32 = 250;
+    let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let rows: Vec<RankRow> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let y = i as u32 * 20;
+            let w = value as f64 / max as f64 * f64::from(W - LABEL - 50);
+            RankRow {
+                y: y + 4,
+                text_y: y + 15,
+                w: format!("{w:.1}"),
+                h: 13,
+                value_x: format!("{:.1}", f64::from(LABEL) + w + 4.0),
+                label: truncate(&label, 40),
+                value,
+            }
+        })
+        .collect();
+    Ranking {
+        title,
+        width: W,
+        height: (rows.len() as u32 * 20).max(20),
+        bar_x: LABEL,
+        errors,
+        rows,
+    }
+}
+
+fn top(map: impl IntoIterator<Item = (String, u64)>, n: usize) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+fn activity(m: &ReportModel) -> ActivityView {
+    let s = &m.activity;
+    let (over_time, peak) = over_time(s);
+    let actors = top(s.identities.iter().map(|(k, i)| (k.clone(), i.events)), 10);
+    let apis = top(s.by_event_name.iter().map(|(k, n)| (k.clone(), *n)), 10);
+    let errors = top(s.by_error_code.iter().map(|(k, n)| (k.clone(), *n)), 10);
+    let sources = top(s.by_event_source.iter().map(|(k, n)| (k.clone(), *n)), 10);
+    let c = &s.console_logins;
+    let figures = vec![
+        Figure {
+            name: "Records",
+            value: s.records,
+            meaning: "CloudTrail records read from the log files",
+        },
+        Figure {
+            name: "Root user actions",
+            value: s.root_events,
+            meaning: "CIS 4.3: userIdentity.type Root, not invoked by a service, not an AWS service event",
+        },
+        Figure {
+            name: "Console sign-ins",
+            value: c.total,
+            meaning: "ConsoleLogin events",
+        },
+        Figure {
+            name: "… failed",
+            value: c.failure,
+            meaning: "responseElements.ConsoleLogin = Failure",
+        },
+        Figure {
+            name: "… without MFA",
+            value: c.without_mfa,
+            meaning: "additionalEventData.MFAUsed not \"Yes\" (compared case-insensitively)",
+        },
+        Figure {
+            name: "Unauthorized API calls",
+            value: s.access_denied,
+            meaning: "CIS 4.1 (v2.0+): AccessDenied* / *UnauthorizedOperation, excluding log delivery and HeadBucket",
+        },
+    ];
+    let cis = s
+        .cis_monitoring
+        .iter()
+        .map(|(id, c)| {
+            let actors = top(c.actors.iter().map(|(k, n)| (k.clone(), *n)), 3)
+                .into_iter()
+                .map(|(a, n)| format!("{a} ({n})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let detail = match (&c.first_event_time, &c.last_event_time) {
+                (Some(f), Some(l)) => format!("{f} / {l} · {actors}"),
+                _ => String::new(),
+            };
+            CisRow {
+                id,
+                topic: c.topic,
+                count: c.count,
+                detail,
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut cis = cis;
+    cis.sort_by_key(|r| {
+        r.id.split('.')
+            .nth(1)
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    let mut ids: Vec<(&String, &crate::activity::summary::Identity)> =
+        s.identities.iter().collect();
+    ids.sort_by(|a, b| b.1.events.cmp(&a.1.events).then_with(|| a.0.cmp(b.0)));
+    let more = ids.len().saturating_sub(25);
+    let identities = ids
+        .into_iter()
+        .take(25)
+        .map(|(k, i)| IdentityRow {
+            actor: k.clone(),
+            kind: i.identity_type.clone(),
+            events: i.events,
+            writes: i.writes,
+            errors: i.errors,
+            seen: format!(
+                "{} / {}",
+                i.first_seen.as_deref().unwrap_or("-"),
+                i.last_seen.as_deref().unwrap_or("-")
+            ),
+        })
+        .collect();
+    let n = &s.parser_notes;
+    let mut notes = Vec::new();
+    for (count, what) in [
+        (
+            n.duplicate_event_ids,
+            "records repeat an eventID already seen (counted, not removed)",
+        ),
+        (n.without_event_time, "records have no eventTime"),
+        (
+            n.unparsable_event_time,
+            "records have an eventTime that is not a time",
+        ),
+        (n.without_user_identity, "records have no userIdentity"),
+        (n.string_booleans, "records carry booleans as strings"),
+        (
+            n.non_canonical_ips,
+            "records carry a non-canonical source IP (kept verbatim)",
+        ),
+        (n.bad_lines, "lines were not JSON"),
+    ] {
+        if count > 0 {
+            notes.push(format!("{count} {what}"));
+        }
+    }
+    for f in &s.skipped.files {
+        notes.push(format!("skipped {}: {}", f.file, f.reason));
+    }
+    let verified = s.files.iter().filter(|f| f.verified).count();
+    ActivityView {
+        scope: format!(
+            "{} record(s) from {} log file(s) ({} verified by the digest chain), {} to {}.",
+            s.records,
+            s.files.len(),
+            verified,
+            s.first_event_time.as_deref().unwrap_or("-"),
+            s.last_event_time.as_deref().unwrap_or("-")
+        ),
+        over_time,
+        peak,
+        rankings: vec![
+            ranking("Top actors", actors, false),
+            ranking("Top API calls", apis, false),
+            ranking("Top event sources", sources, false),
+            ranking("Errors by code", errors, true),
+        ],
+        figures,
+        benchmark: s.benchmark,
+        cis,
+        identities,
+        more_identities: more,
+        notes,
+    }
+}
+
+fn evidence(m: &ReportModel, json_sha256: &str) -> EvidenceView {
+    let i = &m.integrity.inputs;
+    EvidenceView {
+        facts: vec![
+            Fact {
+                name: "Tool",
+                value: format!("{} {}", m.tool.name, m.tool.version),
+            },
+            Fact {
+                name: "Command line",
+                value: m.command_line.join(" "),
+            },
+            Fact {
+                name: "Trail",
+                value: m.trail_arn.clone(),
+            },
+            Fact {
+                name: "Time window",
+                value: format!("{} to {}", m.window_start, m.window_end),
+            },
+            Fact {
+                name: "Account",
+                value: i.account_id.clone(),
+            },
+            Fact {
+                name: "Regions verified",
+                value: i.regions.join(", "),
+            },
+            Fact {
+                name: "Objects from",
+                value: i.object_source.clone(),
+            },
+            Fact {
+                name: "Public keys from",
+                value: i.key_source.clone(),
+            },
+            Fact {
+                name: "Compliance snapshot taken",
+                value: m.compliance.snapshot_taken_at.clone(),
+            },
+            Fact {
+                name: "Generated",
+                value: m.generated_at.clone(),
+            },
+            Fact {
+                name: "SHA-256 of the JSON report",
+                value: json_sha256.to_owned(),
+            },
+        ],
+        inputs: m
+            .inputs
+            .iter()
+            .map(|f| InputRow {
+                path: f.path.clone(),
+                bytes: f.bytes,
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+    }
+}
