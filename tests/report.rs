@@ -213,8 +213,9 @@ fn hostile_record(i: usize, s: &str) -> Value {
             "userName": s,
         },
         "eventTime": "2026-03-01T00:01:00Z",
-        "eventSource": "s3.amazonaws.com",
-        "eventName": format!("Get{s}"),
+        // Every other one lands in the tampering section, whose rows show actor and address.
+        "eventSource": if i.is_multiple_of(2) { "cloudtrail.amazonaws.com" } else { "s3.amazonaws.com" },
+        "eventName": if i.is_multiple_of(2) { "StopLogging".to_owned() } else { format!("Get{s}") },
         "awsRegion": "us-east-1",
         "sourceIPAddress": s,
         "userAgent": s,
@@ -295,6 +296,10 @@ fn hostile_records_stay_text_in_a_real_browser() {
         "the test runs without the CSP"
     );
 
+    assert!(
+        html.contains("Logging and monitoring tampering: 3"),
+        "hostile rows are in the tampering table"
+    );
     let dom = dump_dom(&page);
     assert!(
         dom.contains("<title>CloudTrail audit report</title>"),

@@ -299,3 +299,92 @@ fn an_evidence_bundle_is_read_without_its_sidecars() {
         "bundle sidecars are not logs and are not listed"
     );
 }
+
+const SAMPLE_TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/sample-trail";
+
+fn sample_args<'a>(bundle: &'a str, keys: &'a str) -> Vec<&'a str> {
+    vec![
+        "--trail-arn",
+        SAMPLE_TRAIL,
+        "--start-time",
+        "2026-03-01T00:00:00Z",
+        "--end-time",
+        "2026-03-02T00:00:00Z",
+        "--all-regions",
+        "--bundle",
+        bundle,
+        "--public-keys",
+        keys,
+        "--format",
+        "json",
+    ]
+}
+
+#[test]
+fn a_verified_summary_marks_every_log_file_that_passed() {
+    let bundle = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/bucket");
+    let keys = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/sample/public-keys.json"
+    );
+    let (code, out, err) = run(&sample_args(bundle, keys));
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    assert_eq!(v["verification"], "verified");
+    assert_eq!(v["records"], 288);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 96, "the log files the verification listed");
+    assert!(files.iter().all(|f| f["verified"] == true));
+    assert!(
+        files[0]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("s3://trailproof-sample/")
+    );
+}
+
+#[test]
+fn an_iam_inventory_lists_identities_that_made_no_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("auth.json");
+    std::fs::write(
+        &inv,
+        serde_json::to_vec(&serde_json::json!({
+            "UserDetailList": [
+                {"Arn": "arn:aws:iam::111122223333:user/user-0", "CreateDate": "2025-01-01T00:00:00Z"},
+                {"Arn": "arn:aws:iam::111122223333:user/former-admin", "CreateDate": "2024-01-01T00:00:00Z"}
+            ],
+            "RoleDetailList": [{"Arn": "arn:aws:iam::111122223333:role/old-deploy"}]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/bucket");
+    let (code, out, err) = run(&[
+        "--logs",
+        logs,
+        "--iam-inventory",
+        inv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    let dormant: Vec<&str> = v["dormant_identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["arn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dormant,
+        vec![
+            "arn:aws:iam::111122223333:user/former-admin",
+            "arn:aws:iam::111122223333:role/old-deploy"
+        ]
+    );
+    std::fs::write(&inv, "not an inventory").unwrap();
+    let (code, _, err) = run(&["--logs", logs, "--iam-inventory", inv.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("IAM inventory"), "{err}");
+}

@@ -13,8 +13,13 @@
 //!   the v2.0+ exclusions); the fifteen CIS v3.0 monitoring items 4.1–4.15; identities by
 //!   actor key; and parser notes that make every oddity of the input visible.
 //!
+//! - [`sections`] adds the security-relevant sections: logging tampering, IAM changes,
+//!   network exposure, protection changes and snapshot sharing, source-address classes,
+//!   user-agent families, hourly spikes, and dormant identities from an IAM inventory.
+//!
 //! Records are counted as read: duplicate `eventID`s are reported in the parser notes, not
 //! removed. Records from `--logs` are unverified (`"verification": "unverified"`).
 
 pub mod parse;
+pub mod sections;
 pub mod summary;

@@ -198,6 +198,10 @@ pub struct Summary {
     pub identities: BTreeMap<String, Identity>,
     /// Input caveats.
     pub parser_notes: ParserNotes,
+    /// Security-relevant sections (tampering, IAM changes, exposure, protection changes,
+    /// address classes, agent families, spikes, dormant identities), as top-level keys.
+    #[serde(flatten)]
+    pub sections: super::sections::Sections,
 }
 
 /// The streaming aggregator.
@@ -212,6 +216,7 @@ pub struct Summarizer {
     cis_range: BTreeMap<&'static str, (Option<UtcTime>, Option<UtcTime>)>,
     actor_range: BTreeMap<String, (Option<UtcTime>, Option<UtcTime>)>,
     inflate_limit: u64,
+    inventory: Option<Vec<super::sections::Dormant>>,
 }
 
 impl Default for Summarizer {
@@ -417,7 +422,13 @@ impl Summarizer {
             cis_range: BTreeMap::new(),
             actor_range: BTreeMap::new(),
             inflate_limit,
+            inventory: None,
         }
+    }
+
+    /// Sets the IAM inventory whose identities that made no call are reported as dormant.
+    pub fn set_inventory(&mut self, inventory: Vec<super::sections::Dormant>) {
+        self.inventory = Some(inventory);
     }
 
     /// Records a file that was skipped before parsing (e.g. unreadable).
@@ -641,6 +652,7 @@ impl Summarizer {
                 }
             }
         }
+        o.sections.observe(r, &actor);
     }
 
     /// The finished summary.
@@ -654,6 +666,12 @@ impl Summarizer {
         };
         self.out.first_event_time = fmt(self.first);
         self.out.last_event_time = fmt(self.last);
+        self.out.sections.find_spikes(&self.out.by_hour);
+        if let Some(inventory) = self.inventory.take() {
+            let actors: std::collections::BTreeSet<String> =
+                self.out.identities.keys().cloned().collect();
+            self.out.sections.dormant_identities = super::sections::dormant(inventory, &actors);
+        }
         for (id, (f, l)) in self.cis_range {
             if let Some(c) = self.out.cis_monitoring.get_mut(id) {
                 c.first_event_time = fmt(f);

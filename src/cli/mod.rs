@@ -36,9 +36,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List the compliance control catalog (CT-01…CT-28) with its framework mappings.
     Controls(controls::ControlsArgs),
-    /// Summarise the activity in local `CloudTrail` log files and folders (`--logs`):
-    /// who did what, root use, sign-ins, denials and the CIS 4.1–4.15 monitoring items.
-    /// Records read this way are marked unverified.
+    /// Summarise `CloudTrail` activity: who did what, root use, sign-ins, denials, logging
+    /// tampering, IAM changes, exposure, the CIS 4.1–4.15 monitoring items. From local files
+    /// (`--logs`, unverified) or from a trail's verified log files (the options of `verify`).
     Summarize(summarize::SummarizeArgs),
     /// Verify, check and summarize one trail and window into one self-contained HTML audit
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
@@ -65,7 +65,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
         Command::Check(args) => Box::pin(check::run_check(args)).await,
         Command::Controls(args) => controls::run(&args),
-        Command::Summarize(args) => summarize::run(&args),
+        Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
         Command::Report(args) => Box::pin(report::run(*args)).await,
     }
 }

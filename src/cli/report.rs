@@ -83,8 +83,8 @@ fn location(uri: &str) -> Option<Location> {
     })
 }
 
-/// Worst of two exit codes: findings, then incomplete, then clean.
-fn worst(a: u8, b: u8) -> u8 {
+/// Worst of two exit codes: findings, then could-not-run, then incomplete, then clean.
+pub(crate) fn worst(a: u8, b: u8) -> u8 {
     let rank = |c: u8| match c {
         exit::FINDINGS => 3,
         exit::CANNOT_RUN => 2,
@@ -94,14 +94,15 @@ fn worst(a: u8, b: u8) -> u8 {
     if rank(a) >= rank(b) { a } else { b }
 }
 
-/// Reads the log and digest files the verification listed and summarises the logs.
-async fn activity<S: ObjectSource>(
+/// Reads the log and digest files the verification listed and summarises the logs with
+/// `s`, each file marked verified when it passed.
+pub(crate) async fn activity<S: ObjectSource>(
     source: &S,
     integrity: &VerifyReport,
     bundle: Option<&Path>,
     inputs: &mut Vec<InputFile>,
+    mut s: Summarizer,
 ) -> crate::activity::summary::Summary {
-    let mut s = Summarizer::default();
     for region in &integrity.regions {
         for e in &region.events {
             let (uri, status, is_log) = match e {
@@ -225,9 +226,25 @@ pub async fn run(args: ReportArgs) -> u8 {
     let mut inputs = Vec::new();
     let summary = match &source {
         verify::ReportSource::Bundle(s) => {
-            activity(s.as_ref(), &integrity, bundle.as_deref(), &mut inputs).await
+            activity(
+                s.as_ref(),
+                &integrity,
+                bundle.as_deref(),
+                &mut inputs,
+                Summarizer::default(),
+            )
+            .await
         }
-        verify::ReportSource::S3(s) => activity(s.as_ref(), &integrity, None, &mut inputs).await,
+        verify::ReportSource::S3(s) => {
+            activity(
+                s.as_ref(),
+                &integrity,
+                None,
+                &mut inputs,
+                Summarizer::default(),
+            )
+            .await
+        }
     };
     inputs.extend(
         [

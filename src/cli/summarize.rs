@@ -1,7 +1,12 @@
-//! `trailproof summarize`: reads local log files and folders, feeds them to
-//! [`crate::activity`] and renders the summary as text, JSON or Markdown.
+//! `trailproof summarize`: reads log files, feeds them to [`crate::activity`] and renders
+//! the summary as text, JSON or Markdown.
 //!
-//! Exit codes: 0 normally; 2 when no input could be read at all; 3 when some files were
+//! Two inputs: `--logs PATH...` (local files and folders; records unverified), or the source
+//! options of `verify` (`--trail-arn … --start-time …`, from S3 or `--bundle`): the chain is
+//! verified first and every log file it lists is summarised, marked verified when it passed.
+//!
+//! Exit codes: 0 normally; 1 when the verification found tampering; 2 when no input could
+//! be read at all; 3 when some files were
 //! skipped because they were unreadable or malformed (not JSON, corrupt gzip, too large). Files
 //! that are merely not logs (digests, empty files, other JSON documents) are listed as skipped
 //! but do not change the exit code.
@@ -13,6 +18,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::exit;
+use super::verify::{Format, ReportSource, VerifyArgs};
 use crate::activity::parse::Skip;
 use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
@@ -33,22 +39,162 @@ pub enum SummaryFormat {
 pub struct SummarizeArgs {
     /// Local log files or folders (walked recursively, in sorted order); gzip or plain.
     /// Records read this way are marked unverified.
-    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    #[arg(long, value_name = "PATH", num_args = 1.., required_unless_present = "trail_arn", conflicts_with = "trail_arn")]
     pub logs: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    /// IAM inventory: the JSON of `aws iam get-account-authorization-details`, or a
+    /// credential report CSV; its users and roles that made no call are listed as dormant.
+    #[arg(long, value_name = "FILE")]
+    pub iam_inventory: Option<PathBuf>,
+    /// Verified input: the trail and window to verify first (the options of `verify`).
+    #[command(flatten)]
+    pub source: VerifySource,
+}
+
+/// The source options of `verify`, for a verified summary.
+#[derive(Debug, Args)]
+pub struct VerifySource {
+    /// ARN of the trail whose verified log files are summarised.
+    #[arg(long)]
+    pub trail_arn: Option<String>,
+    /// Window start.
+    #[arg(long, requires = "trail_arn")]
+    pub start_time: Option<String>,
+    /// Window end (default: now, or the bundle's end).
+    #[arg(long, requires = "trail_arn")]
+    pub end_time: Option<String>,
+    /// Digest bucket (default: the trail's).
+    #[arg(long, requires = "trail_arn")]
+    pub s3_bucket: Option<String>,
+    /// Key prefix (default: the trail's).
+    #[arg(long, requires = "trail_arn")]
+    pub s3_prefix: Option<String>,
+    /// Account (organization trails).
+    #[arg(long, requires = "trail_arn")]
+    pub account_id: Option<String>,
+    /// Source region (default: the trail's home region).
+    #[arg(long, requires = "trail_arn", conflicts_with = "all_regions")]
+    pub region: Option<String>,
+    /// Every region of the trail.
+    #[arg(long, requires = "trail_arn")]
+    pub all_regions: bool,
+    /// Saved `list-public-keys` output.
+    #[arg(long, value_name = "FILE", requires = "trail_arn")]
+    pub public_keys: Option<PathBuf>,
+    /// An evidence bundle instead of S3.
+    #[arg(long, value_name = "DIR", requires = "trail_arn")]
+    pub bundle: Option<PathBuf>,
+    /// AWS profile.
+    #[arg(long, requires = "trail_arn")]
+    pub profile: Option<String>,
+    /// `CloudTrail` endpoint.
+    #[arg(long, requires = "trail_arn")]
+    pub endpoint_url: Option<String>,
+}
+
+impl VerifySource {
+    fn verify_args(&self, trail_arn: String) -> VerifyArgs {
+        VerifyArgs {
+            trail_arn,
+            start_time: self.start_time.clone(),
+            end_time: self.end_time.clone(),
+            s3_bucket: self.s3_bucket.clone(),
+            s3_prefix: self.s3_prefix.clone(),
+            account_id: self.account_id.clone(),
+            verbose: false,
+            region: self.region.clone(),
+            all_regions: self.all_regions,
+            format: Format::Json,
+            public_keys: self.public_keys.clone(),
+            bundle: self.bundle.clone(),
+            state: None,
+            reference_only: false,
+            concurrency: 32,
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            output: None,
+            no_paginate: false,
+            color: None,
+            no_cli_pager: false,
+            capture: None,
+        }
+    }
+}
+
+fn render(args: &SummarizeArgs, summary: &Summary) {
+    let rendered = match args.format {
+        SummaryFormat::Json => {
+            serde_json::to_string_pretty(&to_sorted_json(summary)).unwrap_or_default() + "\n"
+        }
+        SummaryFormat::Text => render_text(summary),
+        SummaryFormat::Markdown => render_markdown(summary),
+    };
+    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+}
+
+fn inventory(args: &SummarizeArgs, s: &mut Summarizer) -> Result<(), String> {
+    if let Some(path) = &args.iam_inventory {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let inv = crate::activity::sections::parse_inventory(&bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        s.set_inventory(inv);
+    }
+    Ok(())
 }
 
 /// Runs `summarize`.
-#[must_use]
-pub fn run(args: &SummarizeArgs) -> u8 {
+pub async fn run(args: &SummarizeArgs) -> u8 {
+    let Some(arn) = args.source.trail_arn.clone() else {
+        return run_local(args);
+    };
+    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    if let Err(e) = inventory(args, &mut s) {
+        let _ = writeln!(std::io::stderr(), "\n{e}");
+        return exit::CANNOT_RUN;
+    }
+    let bundle = args.source.bundle.clone();
+    let (integrity, source) =
+        match Box::pin(super::verify::verify_report(args.source.verify_args(arn))).await {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "\n{e}");
+                return exit::CANNOT_RUN;
+            }
+        };
+    let mut inputs = Vec::new();
+    let summary = match &source {
+        ReportSource::Bundle(src) => {
+            super::report::activity(src.as_ref(), &integrity, bundle.as_deref(), &mut inputs, s)
+                .await
+        }
+        ReportSource::S3(src) => {
+            super::report::activity(src.as_ref(), &integrity, None, &mut inputs, s).await
+        }
+    };
+    render(args, &summary);
+    let lost = summary
+        .skipped
+        .files
+        .iter()
+        .any(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"));
+    let code = if lost { exit::INCOMPLETE } else { exit::CLEAN };
+    super::report::worst(integrity.exit_code, code)
+}
+
+fn run_local(args: &SummarizeArgs) -> u8 {
     let mut files = Vec::new();
     let mut missing = Vec::new();
     for p in &args.logs {
         collect(p, &mut files, &mut missing);
     }
     let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    if let Err(e) = inventory(args, &mut s) {
+        let _ = writeln!(std::io::stderr(), "\n{e}");
+        return exit::CANNOT_RUN;
+    }
     let mut read_ok = 0usize;
     let mut lost = false;
     for p in &missing {
@@ -71,14 +217,7 @@ pub fn run(args: &SummarizeArgs) -> u8 {
         }
     }
     let summary = s.finish();
-    let rendered = match args.format {
-        SummaryFormat::Json => {
-            serde_json::to_string_pretty(&to_sorted_json(&summary)).unwrap_or_default() + "\n"
-        }
-        SummaryFormat::Text => render_text(&summary),
-        SummaryFormat::Markdown => render_markdown(&summary),
-    };
-    let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
+    render(args, &summary);
     if read_ok == 0 {
         let _ = writeln!(std::io::stderr(), "\nno input could be read");
         return exit::CANNOT_RUN;
@@ -226,6 +365,21 @@ fn render_text(s: &Summary) -> String {
             let _ = writeln!(o, "  {id:<5} {:>6}  {}", item.count, item.topic);
         }
     }
+    let x = &s.sections;
+    for (title, sec) in [
+        ("logging/monitoring tampering", &x.logging_tampering),
+        ("IAM changes", &x.iam_changes),
+        ("ingress opened to the world", &x.network_exposure),
+        ("S3/KMS/snapshot protection changes", &x.protection_changes),
+    ] {
+        let _ = writeln!(o, "{title}: {} ({} failed)", sec.total, sec.failed);
+    }
+    if !x.dormant_identities.is_empty() {
+        let _ = writeln!(o, "dormant identities: {}", x.dormant_identities.len());
+        for d in &x.dormant_identities {
+            let _ = writeln!(o, "  {}", neutralise(&d.arn));
+        }
+    }
     o
 }
 
@@ -269,6 +423,26 @@ fn render_markdown(s: &Summary) -> String {
         "- **Access denied:** {} calls (CIS 4.1, excluding log delivery and HeadBucket).",
         s.access_denied
     );
+    let x = &s.sections;
+    for (title, sec) in [
+        ("Logging/monitoring tampering", &x.logging_tampering),
+        ("IAM changes", &x.iam_changes),
+        ("Ingress opened to 0.0.0.0/0 or ::/0", &x.network_exposure),
+        ("S3/KMS/snapshot protection changes", &x.protection_changes),
+    ] {
+        let _ = writeln!(
+            o,
+            "- **{title}:** {} calls ({} failed).",
+            sec.total, sec.failed
+        );
+    }
+    if !x.dormant_identities.is_empty() {
+        let _ = writeln!(
+            o,
+            "- **Dormant identities** (in the IAM inventory, no call in the window): {}.",
+            x.dormant_identities.len()
+        );
+    }
     let _ = writeln!(o, "\n### Top actions\n\n| event name | count |\n|---|---:|");
     for (k, n) in top(&s.by_event_name, 10) {
         let _ = writeln!(o, "| {} | {n} |", escape_markdown(k));

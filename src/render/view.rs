@@ -157,7 +157,42 @@ struct IdentityRow {
     seen: String,
 }
 
+struct OccRow {
+    time: String,
+    call: String,
+    actor: String,
+    ip: String,
+    outcome: String,
+    class: &'static str,
+}
+
+struct SectionView {
+    title: &'static str,
+    total: u64,
+    failed: u64,
+    by_name: String,
+    more: u64,
+    rows: Vec<OccRow>,
+}
+
+struct Count {
+    name: String,
+    value: u64,
+}
+
+struct DormantRow {
+    arn: String,
+    kind: &'static str,
+    created: String,
+    last_used: String,
+}
+
 struct ActivityView {
+    sections: Vec<SectionView>,
+    ip_classes: Vec<Count>,
+    agents: Vec<Count>,
+    spikes: Vec<String>,
+    dormant: Vec<DormantRow>,
     scope: String,
     over_time: BarChart,
     peak: String,
@@ -674,8 +709,51 @@ fn top(map: impl IntoIterator<Item = (String, u64)>, n: usize) -> Vec<(String, u
     v
 }
 
+fn section(title: &'static str, x: &crate::activity::sections::Section) -> SectionView {
+    let rows: Vec<OccRow> = x
+        .examples
+        .iter()
+        .take(25)
+        .map(|o| OccRow {
+            time: o.time.clone(),
+            call: if o.detail.is_empty() {
+                o.name.clone()
+            } else {
+                format!("{} ({})", o.name, o.detail)
+            },
+            actor: o.actor.clone(),
+            ip: o.source_ip.clone(),
+            outcome: o.outcome.clone(),
+            class: if o.outcome == "success" {
+                "bad"
+            } else {
+                "warn"
+            },
+        })
+        .collect();
+    SectionView {
+        title,
+        total: x.total,
+        failed: x.failed,
+        by_name: top(x.by_event_name.iter().map(|(k, n)| (k.clone(), *n)), 12)
+            .into_iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        more: x.total.saturating_sub(rows.len() as u64),
+        rows,
+    }
+}
+
 fn activity(m: &ReportModel) -> ActivityView {
     let s = &m.activity;
+    let x = &s.sections;
+    let counts = |map: &std::collections::BTreeMap<&'static str, u64>| {
+        top(map.iter().map(|(k, n)| ((*k).to_owned(), *n)), 20)
+            .into_iter()
+            .map(|(name, value)| Count { name, value })
+            .collect::<Vec<_>>()
+    };
     let (over_time, peak) = over_time(s);
     let actors = top(s.identities.iter().map(|(k, i)| (k.clone(), i.events)), 10);
     let apis = top(s.by_event_name.iter().map(|(k, n)| (k.clone(), *n)), 10);
@@ -791,6 +869,31 @@ fn activity(m: &ReportModel) -> ActivityView {
     }
     let verified = s.files.iter().filter(|f| f.verified).count();
     ActivityView {
+        sections: vec![
+            section("Logging and monitoring tampering", &x.logging_tampering),
+            section("IAM changes", &x.iam_changes),
+            section(
+                "Network exposure (ingress from anywhere)",
+                &x.network_exposure,
+            ),
+            section(
+                "S3, KMS and snapshot protection changes",
+                &x.protection_changes,
+            ),
+        ],
+        ip_classes: counts(&x.source_ip_classes),
+        agents: counts(&x.user_agent_families),
+        spikes: x.spikes.clone(),
+        dormant: x
+            .dormant_identities
+            .iter()
+            .map(|d| DormantRow {
+                arn: d.arn.clone(),
+                kind: d.kind,
+                created: d.created.clone().unwrap_or_default(),
+                last_used: d.last_used.clone().unwrap_or_else(|| "never".to_owned()),
+            })
+            .collect(),
         scope: format!(
             "{} record(s) from {} log file(s) ({} verified by the digest chain), {} to {}.",
             s.records,
