@@ -173,7 +173,11 @@ fn every_shape_counts_exactly_and_malformed_files_exit_3() {
     assert_eq!(
         v["console_logins"],
         json!({"total": 3, "success": 2, "failure": 1, "without_mfa": 2,
-               "success_without_mfa": 1, "root": 1})
+               "success_without_mfa": 1, "root": 1, "by_actor": {
+                   "arn:aws:iam::111122223333:user/alice":
+                       {"success": 1, "failure": 1, "without_mfa": 1, "source_ips": ["203.0.113.7"]},
+                   "root@111122223333":
+                       {"success": 1, "failure": 0, "without_mfa": 1, "source_ips": ["203.0.113.7"]}}})
     );
     assert_eq!(v["access_denied"], 2);
     assert_eq!(v["access_denied_excluded"], 1);
@@ -387,4 +391,44 @@ fn an_iam_inventory_lists_identities_that_made_no_call() {
     let (code, _, err) = run(&["--logs", logs, "--iam-inventory", inv.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("IAM inventory"), "{err}");
+}
+
+#[test]
+fn actions_identities_and_sign_ins_carry_the_detail_responders_ask_for() {
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/bucket");
+    let (code, out, err) = run(&["--logs", logs, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    // The sample generator marks every Put* call as a write.
+    assert_eq!(
+        v["read_write"],
+        serde_json::json!({"read": 243, "write": 45, "unknown": 0})
+    );
+    assert_eq!(
+        v["writes_by_event_name"],
+        serde_json::json!({"PutRolePolicy": 45})
+    );
+    assert_eq!(
+        v["abused_apis"]["AssumeRole"],
+        serde_json::json!({"ok": 44, "failed": 0})
+    );
+    assert_eq!(v["abused_apis"]["ListBuckets"]["ok"], 46);
+    assert!(v["abused_apis"].get("GetObject").is_none());
+    let user = &v["identities"]["arn:aws:iam::111122223333:user/user-2"];
+    assert_eq!(
+        user["regions"],
+        serde_json::json!(["eu-west-1", "us-east-1"])
+    );
+    assert_eq!(
+        user["access_keys"].as_array().unwrap().len(),
+        20,
+        "capped at MAX_SET"
+    );
+    assert_eq!(user["aws_service"], false);
+    assert!(
+        !v["console_logins"]["by_actor"]["arn:aws:iam::111122223333:user/user-2"]["source_ips"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -6,7 +6,7 @@
 //! Every field is read defensively: a value of the wrong type counts as absent, so no record
 //! can make the aggregator fail.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 
 use chrono::DurationRound as _;
@@ -60,8 +60,21 @@ pub struct Skipped {
     pub by_reason: BTreeMap<&'static str, u64>,
 }
 
+/// Console sign-ins of one actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SignInsOf {
+    /// Successful.
+    pub success: u64,
+    /// Failed.
+    pub failure: u64,
+    /// Without MFA (case-insensitive).
+    pub without_mfa: u64,
+    /// Source addresses (at most [`MAX_SET`]).
+    pub source_ips: BTreeSet<String>,
+}
+
 /// Console sign-in counts (`eventName` `ConsoleLogin`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ConsoleLogins {
     /// All `ConsoleLogin` records.
     pub total: u64,
@@ -75,6 +88,8 @@ pub struct ConsoleLogins {
     pub success_without_mfa: u64,
     /// Sign-ins by the root user.
     pub root: u64,
+    /// Per actor key (failed sign-ins of unknown users carry `HIDDEN_DUE_TO_SECURITY_REASONS`).
+    pub by_actor: BTreeMap<String, SignInsOf>,
 }
 
 /// One CIS monitoring item over the records.
@@ -109,7 +124,94 @@ pub struct Identity {
     pub last_seen: Option<String>,
     /// Distinct source addresses, verbatim.
     pub source_ips: u64,
+    /// Regions used (at most [`MAX_SET`]).
+    pub regions: BTreeSet<String>,
+    /// User agents used (at most [`MAX_SET`]).
+    pub user_agents: BTreeSet<String>,
+    /// Access key ids used (`AKIA…` long-term, `ASIA…` temporary; at most [`MAX_SET`]).
+    pub access_keys: BTreeSet<String>,
+    /// Some call was made in an MFA-authenticated session or sign-in.
+    pub mfa_seen: bool,
+    /// An AWS service acting (type `AWSService`, `invokedBy`, or an `.amazonaws.com` /
+    /// `AWS Internal` source address), not a human.
+    pub aws_service: bool,
 }
+
+/// Most values kept per identity set (regions, agents, keys, addresses).
+pub const MAX_SET: usize = 20;
+
+fn add_capped(set: &mut BTreeSet<String>, v: Option<&str>) {
+    if let Some(v) = v.filter(|v| !v.is_empty())
+        && set.len() < MAX_SET
+    {
+        set.insert(v.to_owned());
+    }
+}
+
+/// Read and write split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReadWrite {
+    /// `readOnly` true.
+    pub read: u64,
+    /// `readOnly` false.
+    pub write: u64,
+    /// No usable `readOnly`.
+    pub unknown: u64,
+}
+
+/// Calls of one commonly abused API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OkFailed {
+    /// Without `errorCode`.
+    pub ok: u64,
+    /// With `errorCode`.
+    pub failed: u64,
+}
+
+/// APIs attackers commonly call for reconnaissance, credential access, persistence and
+/// exfiltration (our own list, after the public `CloudTrail` threat-detection literature).
+pub const ABUSED_APIS: &[&str] = &[
+    "AssumeRole",
+    "AttachGroupPolicy",
+    "AttachRolePolicy",
+    "AttachUserPolicy",
+    "CreateAccessKey",
+    "CreateKeyPair",
+    "CreateLoginProfile",
+    "CreatePolicyVersion",
+    "CreateSnapshot",
+    "CreateUser",
+    "DeleteTrail",
+    "DescribeInstances",
+    "GetCallerIdentity",
+    "GetConsoleOutput",
+    "GetConsoleScreenshot",
+    "GetFederationToken",
+    "GetParameter",
+    "GetParameters",
+    "GetPasswordData",
+    "GetSecretValue",
+    "GetSessionToken",
+    "GetAccountAuthorizationDetails",
+    "ImportKeyPair",
+    "ListAccessKeys",
+    "ListBuckets",
+    "ListRoles",
+    "ListSecrets",
+    "ListUsers",
+    "ModifyInstanceAttribute",
+    "ModifySnapshotAttribute",
+    "PutBucketAcl",
+    "PutBucketPolicy",
+    "PutRolePolicy",
+    "PutUserPolicy",
+    "SendCommand",
+    "SetDefaultPolicyVersion",
+    "StartSession",
+    "StopLogging",
+    "UpdateAssumeRolePolicy",
+    "UpdateLoginProfile",
+];
 
 /// Caveats about the input, so nothing is lost silently.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -174,6 +276,14 @@ pub struct Summary {
     pub by_hour: BTreeMap<String, u64>,
     /// Records with an `errorCode`, per hour.
     pub errors_by_hour: BTreeMap<String, u64>,
+    /// Read / write split (`readOnly`).
+    pub read_write: ReadWrite,
+    /// Write calls (`readOnly` false) per `eventName`.
+    pub writes_by_event_name: BTreeMap<String, u64>,
+    /// Event names seen at most twice in the window (rare calls).
+    pub rare_event_names: Vec<String>,
+    /// Calls of commonly abused APIs ([`ABUSED_APIS`]), succeeded and failed.
+    pub abused_apis: BTreeMap<String, OkFailed>,
     /// Records per `eventVersion` string.
     pub by_event_version: BTreeMap<String, u64>,
     /// The newest `eventVersion`, compared numerically (`1.10` > `1.9`).
@@ -637,8 +747,59 @@ impl Summarizer {
         {
             entry.source_ips += 1;
         }
+        add_capped(&mut entry.regions, str_at(r, &["awsRegion"]));
+        add_capped(&mut entry.user_agents, str_at(r, &["userAgent"]));
+        add_capped(
+            &mut entry.access_keys,
+            str_at(r, &["userIdentity", "accessKeyId"]),
+        );
+        let mfa_session = get(
+            r,
+            &[
+                "userIdentity",
+                "sessionContext",
+                "attributes",
+                "mfaAuthenticated",
+            ],
+        )
+        .is_some_and(|v| v == "true" || v == &Value::Bool(true));
+        let mfa_login = name == Some("ConsoleLogin")
+            && str_at(r, &["additionalEventData", "MFAUsed"])
+                .is_some_and(|m| m.eq_ignore_ascii_case("yes"));
+        entry.mfa_seen |= mfa_session || mfa_login;
+        entry.aws_service |= str_at(r, &["userIdentity", "type"]) == Some("AWSService")
+            || present(r, &["userIdentity", "invokedBy"])
+            || ip.is_some_and(|i| i.ends_with(".amazonaws.com") || i == "AWS Internal");
         if let Some(t) = time {
             widen(self.actor_range.entry(actor.clone()).or_default(), t);
+        }
+        match read_only {
+            Some(true) => o.read_write.read += 1,
+            Some(false) => {
+                o.read_write.write += 1;
+                bump(&mut o.writes_by_event_name, name, "(none)");
+            }
+            None => o.read_write.unknown += 1,
+        }
+        if let Some(n) = name.filter(|n| ABUSED_APIS.contains(n)) {
+            let c = o.abused_apis.entry(n.to_owned()).or_default();
+            if error_code.is_some() {
+                c.failed += 1;
+            } else {
+                c.ok += 1;
+            }
+        }
+        if name == Some("ConsoleLogin") {
+            let c = o.console_logins.by_actor.entry(actor.clone()).or_default();
+            match str_at(r, &["responseElements", "ConsoleLogin"]) {
+                Some("Success") => c.success += 1,
+                Some("Failure") => c.failure += 1,
+                _ => {}
+            }
+            if mfa_missing(r) {
+                c.without_mfa += 1;
+            }
+            add_capped(&mut c.source_ips, ip);
         }
 
         for item in CIS_ITEMS {
@@ -667,6 +828,13 @@ impl Summarizer {
         self.out.first_event_time = fmt(self.first);
         self.out.last_event_time = fmt(self.last);
         self.out.sections.find_spikes(&self.out.by_hour);
+        self.out.rare_event_names = self
+            .out
+            .by_event_name
+            .iter()
+            .filter(|(_, n)| **n <= 2)
+            .map(|(k, _)| k.clone())
+            .collect();
         if let Some(inventory) = self.inventory.take() {
             let actors: std::collections::BTreeSet<String> =
                 self.out.identities.keys().cloned().collect();

@@ -155,6 +155,21 @@ struct IdentityRow {
     writes: u64,
     errors: u64,
     seen: String,
+    detail: String,
+}
+
+struct AbusedRow {
+    name: String,
+    ok: u64,
+    failed: u64,
+}
+
+struct SignInRow {
+    actor: String,
+    success: u64,
+    failure: u64,
+    without_mfa: u64,
+    from: String,
 }
 
 struct OccRow {
@@ -188,6 +203,10 @@ struct DormantRow {
 }
 
 struct ActivityView {
+    read_write: String,
+    abused: Vec<AbusedRow>,
+    rare: String,
+    sign_ins: Vec<SignInRow>,
     sections: Vec<SectionView>,
     ip_classes: Vec<Count>,
     agents: Vec<Count>,
@@ -745,6 +764,14 @@ fn section(title: &'static str, x: &crate::activity::sections::Section) -> Secti
     }
 }
 
+fn join(set: &std::collections::BTreeSet<String>) -> String {
+    if set.is_empty() {
+        "-".to_owned()
+    } else {
+        set.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
 fn activity(m: &ReportModel) -> ActivityView {
     let s = &m.activity;
     let x = &s.sections;
@@ -838,6 +865,15 @@ fn activity(m: &ReportModel) -> ActivityView {
                 i.first_seen.as_deref().unwrap_or("-"),
                 i.last_seen.as_deref().unwrap_or("-")
             ),
+            detail: format!(
+                "{} address(es); regions {}; keys {}; agents {}{}{}",
+                i.source_ips,
+                join(&i.regions),
+                join(&i.access_keys),
+                i.user_agents.len(),
+                if i.mfa_seen { "; MFA" } else { "" },
+                if i.aws_service { "; AWS service" } else { "" }
+            ),
         })
         .collect();
     let n = &s.parser_notes;
@@ -868,7 +904,45 @@ fn activity(m: &ReportModel) -> ActivityView {
         notes.push(format!("skipped {}: {}", f.file, f.reason));
     }
     let verified = s.files.iter().filter(|f| f.verified).count();
+    let rw = &s.read_write;
     ActivityView {
+        read_write: format!(
+            "{} read and {} write calls ({} without a readOnly flag); top writes: {}.",
+            rw.read,
+            rw.write,
+            rw.unknown,
+            top(
+                s.writes_by_event_name.iter().map(|(k, n)| (k.clone(), *n)),
+                8
+            )
+            .into_iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+        ),
+        abused: s
+            .abused_apis
+            .iter()
+            .map(|(k, c)| AbusedRow {
+                name: k.clone(),
+                ok: c.ok,
+                failed: c.failed,
+            })
+            .collect(),
+        rare: s.rare_event_names.join(", "),
+        sign_ins: s
+            .console_logins
+            .by_actor
+            .iter()
+            .take(50)
+            .map(|(k, c)| SignInRow {
+                actor: k.clone(),
+                success: c.success,
+                failure: c.failure,
+                without_mfa: c.without_mfa,
+                from: join(&c.source_ips),
+            })
+            .collect(),
         sections: vec![
             section("Logging and monitoring tampering", &x.logging_tampering),
             section("IAM changes", &x.iam_changes),
