@@ -681,3 +681,77 @@ async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
     );
     assert!(run.stderr.ends_with(&warning), "{}", run.stderr);
 }
+
+/// `report` live (S3, `CloudTrail` and a live snapshot through the SDK) reads the same digests
+/// and log files as the offline report of the same world, and summarises them identically.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_live_reads_the_same_logs_as_the_offline_report() {
+    let org = organization_id().await;
+    let c = scenario("valid_day", &org);
+    upload(&c).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _ = run_bundle(&c, dir.path(), &[]); // writes the mirror and keys.json
+    let ep = endpoint();
+    let report = |extra: &[&str], json: &str| {
+        let out = Command::new(support::bin())
+            .arg("report")
+            .args(verify_args(&c))
+            .args(extra)
+            .args(["--as-of", "2026-03-02T01:00:00Z", "--json", json])
+            .arg("--out")
+            .arg(dir.path().join(format!("{json}.html")))
+            .env("AWS_ENDPOINT_URL", &ep)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("run trailproof");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(json).unwrap_or_default()).unwrap_or_else(|_| {
+                panic!("no report JSON: {}", String::from_utf8_lossy(&out.stderr))
+            });
+        (out.status.code(), json)
+    };
+    let live_json = dir.path().join("live.json");
+    let (code, live) = report(&["--endpoint-url", &ep], live_json.to_str().expect("utf-8"));
+    let offline_json = dir.path().join("offline.json");
+    let mirror = dir.path().join("mirror");
+    let keys = dir.path().join("keys.json");
+    let snapshot = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/snapshot.json");
+    let (offline_code, offline) = report(
+        &[
+            "--bundle",
+            mirror.to_str().expect("utf-8"),
+            "--public-keys",
+            keys.to_str().expect("utf-8"),
+            "--s3-bucket",
+            &c.spec.bucket,
+            "--snapshot",
+            snapshot,
+        ],
+        offline_json.to_str().expect("utf-8"),
+    );
+    assert_eq!(
+        offline_code,
+        Some(0),
+        "{}",
+        serde_json::to_string_pretty(&offline["integrity"]["totals"]).unwrap_or_default()
+    );
+    assert!(
+        matches!(code, Some(0 | 1 | 3)),
+        "the live compliance part sees the shared moto account"
+    );
+    assert_eq!(live["integrity"]["totals"], offline["integrity"]["totals"]);
+    assert_eq!(live["integrity"]["outcome"], "clean");
+    for key in ["files", "records", "by_event_name", "identities", "by_hour"] {
+        assert_eq!(live["activity"][key], offline["activity"][key], "{key}");
+    }
+    assert_eq!(live["activity"]["verification"], "verified");
+    assert_eq!(live["compliance"]["schema"], "trailproof.check/1");
+    assert!(
+        live["compliance"]["regions"]
+            .as_array()
+            .is_some_and(|r| r.len() > 1),
+        "the live snapshot scanned the enabled regions"
+    );
+}
