@@ -87,7 +87,14 @@ pub struct Sections {
     /// Identities in the IAM inventory that made no call in the window (empty without
     /// `--iam-inventory`).
     pub dormant_identities: Vec<Dormant>,
+    /// `CloudTrail` Insights events (`eventType` `AwsCloudTrailInsight`), as recorded.
+    pub insight_events: Section,
+    /// Per source address, the actors that used it (at most [`MAX_ACTORS_PER_IP`] each).
+    pub actors_by_source_ip: BTreeMap<String, BTreeSet<String>>,
 }
+
+/// Actors kept per source address.
+pub const MAX_ACTORS_PER_IP: usize = 10;
 
 const TAMPERING: &[(&str, &str)] = &[
     ("cloudtrail.amazonaws.com", "StopLogging"),
@@ -258,13 +265,80 @@ pub fn agent_family(ua: &str) -> &'static str {
     }
 }
 
+/// What a `PutEventSelectors` call switched off, when it narrowed management events.
+fn selector_detail(r: &Value) -> String {
+    let Some(params) = r.get("requestParameters") else {
+        return String::new();
+    };
+    let body = params.to_string();
+    let mut out = Vec::new();
+    if body.contains("\"includeManagementEvents\":false") {
+        out.push("management events switched off");
+    }
+    if body.contains("\"readWriteType\":\"ReadOnly\"") {
+        out.push("write events no longer logged");
+    }
+    if body.contains("\"readWriteType\":\"WriteOnly\"") {
+        out.push("read events no longer logged");
+    }
+    if body.contains("excludeManagementEventSources\":[\"") {
+        out.push("management event sources excluded");
+    }
+    out.join("; ")
+}
+
+/// For credential-creating IAM calls, the target user when it is not the caller.
+fn other_user(r: &Value) -> String {
+    let target = r
+        .get("requestParameters")
+        .and_then(|p| p.get("userName"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let caller = r
+        .get("userIdentity")
+        .and_then(|u| u.get("userName"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !target.is_empty() && target != caller {
+        format!("for another user: {target}")
+    } else {
+        String::new()
+    }
+}
+
 impl Sections {
     /// Adds one record; `actor` is its actor key.
     pub fn observe(&mut self, r: &Value, actor: &str) {
         let source = text(r, "eventSource");
         let name = text(r, "eventName");
         if TAMPERING.contains(&(source, name)) {
-            self.logging_tampering.add(r, actor, String::new());
+            let detail = if name == "PutEventSelectors" {
+                selector_detail(r)
+            } else {
+                String::new()
+            };
+            self.logging_tampering.add(r, actor, detail);
+        }
+        if text(r, "eventType") == "AwsCloudTrailInsight" {
+            let state = r
+                .get("insightDetails")
+                .and_then(|d| d.get("state"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let kind = r
+                .get("insightDetails")
+                .and_then(|d| d.get("insightType"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            self.insight_events
+                .add(r, actor, format!("{kind} {state}").trim().to_owned());
+        }
+        let ip = text(r, "sourceIPAddress");
+        if !ip.is_empty() {
+            let set = self.actors_by_source_ip.entry(ip.to_owned()).or_default();
+            if set.len() < MAX_ACTORS_PER_IP {
+                set.insert(actor.to_owned());
+            }
         }
         if PROTECTION.contains(&(source, name)) {
             self.protection_changes.add(r, actor, String::new());
@@ -276,7 +350,18 @@ impl Sections {
             && !name.starts_with("Generate")
             && !name.starts_with("Simulate")
         {
-            self.iam_changes.add(r, actor, String::new());
+            let detail = if matches!(
+                name,
+                "CreateAccessKey"
+                    | "CreateLoginProfile"
+                    | "UpdateLoginProfile"
+                    | "CreateServiceSpecificCredential"
+            ) {
+                other_user(r)
+            } else {
+                String::new()
+            };
+            self.iam_changes.add(r, actor, detail);
         }
         if source == "ec2.amazonaws.com"
             && matches!(
@@ -289,7 +374,6 @@ impl Sections {
                 self.network_exposure.add(r, actor, open.join(", "));
             }
         }
-        let ip = text(r, "sourceIPAddress");
         *self.source_ip_classes.entry(ip_class(ip)).or_insert(0) += 1;
         *self
             .user_agent_families
@@ -461,6 +545,32 @@ mod tests {
             (2, 1)
         );
         assert_eq!(s.logging_tampering.examples[0].outcome, "AccessDenied");
+    }
+
+    #[test]
+    fn blinding_selectors_and_keys_for_others_are_spelled_out() {
+        let mut s = Sections::default();
+        s.observe(&json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "PutEventSelectors",
+            "requestParameters": {"eventSelectors": [{"readWriteType": "ReadOnly", "includeManagementEvents": false}]}}), "a");
+        assert_eq!(
+            s.logging_tampering.examples[0].detail,
+            "management events switched off; write events no longer logged"
+        );
+        s.observe(
+            &json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey",
+            "userIdentity": {"userName": "mallory"}, "requestParameters": {"userName": "admin"}}),
+            "a",
+        );
+        assert_eq!(s.iam_changes.examples[0].detail, "for another user: admin");
+        s.observe(
+            &json!({"eventType": "AwsCloudTrailInsight", "eventName": "ListBuckets",
+            "insightDetails": {"state": "Start", "insightType": "ApiCallRateInsight"}}),
+            "a",
+        );
+        assert_eq!(
+            s.insight_events.examples[0].detail,
+            "ApiCallRateInsight Start"
+        );
     }
 
     #[test]

@@ -202,7 +202,15 @@ struct DormantRow {
     last_used: String,
 }
 
+struct IpRow {
+    ip: String,
+    class: &'static str,
+    events: u64,
+    actors: String,
+}
+
 struct ActivityView {
+    top_ips: Vec<IpRow>,
     read_write: String,
     abused: Vec<AbusedRow>,
     rare: String,
@@ -905,7 +913,17 @@ fn activity(m: &ReportModel) -> ActivityView {
     }
     let verified = s.files.iter().filter(|f| f.verified).count();
     let rw = &s.read_write;
+    let top_ips = top(s.by_source_ip.iter().map(|(k, n)| (k.clone(), *n)), 10)
+        .into_iter()
+        .map(|(ip, events)| IpRow {
+            class: crate::activity::sections::ip_class(&ip),
+            actors: x.actors_by_source_ip.get(&ip).map(join).unwrap_or_default(),
+            ip,
+            events,
+        })
+        .collect();
     ActivityView {
+        top_ips,
         read_write: format!(
             "{} read and {} write calls ({} without a readOnly flag); top writes: {}.",
             rw.read,
