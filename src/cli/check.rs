@@ -87,28 +87,16 @@ fn fail(message: &str) -> u8 {
 }
 
 async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(p) = &args.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &args.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    let retry = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(5)
-        .with_initial_backoff(std::time::Duration::from_millis(200));
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .operation_attempt_timeout(std::time::Duration::from_mins(1))
-        .build();
-    let conf = loader
-        .retry_config(retry)
-        .timeout_config(timeouts)
-        .load()
-        .await;
+    let conf = super::aws_config(
+        args.profile.as_deref(),
+        args.region.as_deref(),
+        std::time::Duration::from_mins(1),
+    )
+    .await;
     if conf.region().is_some() {
         return conf;
     }
+    // The global calls (STS, Organizations, IAM) need a region; us-east-1 serves them.
     conf.into_builder()
         .region(aws_config::Region::new("us-east-1"))
         .build()

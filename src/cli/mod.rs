@@ -57,6 +57,35 @@ pub struct FetchArgs {
     pub verify: verify::VerifyArgs,
 }
 
+/// The shared AWS configuration of every command: the default credential chain (or
+/// `profile`), standard retries with backoff (five attempts), a 10 s connect timeout and
+/// `attempt_timeout` per attempt.
+pub(crate) async fn aws_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    attempt_timeout: std::time::Duration,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r.to_owned()));
+    }
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(std::time::Duration::from_millis(200));
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(attempt_timeout)
+        .build();
+    loader
+        .retry_config(retry)
+        .timeout_config(timeouts)
+        .load()
+        .await
+}
+
 /// Runs a command and returns its exit code.
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {

@@ -206,25 +206,12 @@ fn s3_endpoint_overridden(conf: &aws_config::SdkConfig) -> bool {
 }
 
 async fn load_aws(args: &VerifyArgs) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(p) = &args.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &args.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    let retry = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(5)
-        .with_initial_backoff(std::time::Duration::from_millis(200));
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .operation_attempt_timeout(std::time::Duration::from_mins(2))
-        .build();
-    loader
-        .retry_config(retry)
-        .timeout_config(timeouts)
-        .load()
-        .await
+    super::aws_config(
+        args.profile.as_deref(),
+        args.region.as_deref(),
+        std::time::Duration::from_mins(2),
+    )
+    .await
 }
 
 /// Finds the organization segment from the layout: `AWSLogs/<o-…>/<account>/`.
