@@ -165,6 +165,17 @@ fn text<'a>(r: &'a Value, key: &str) -> &'a str {
 }
 
 impl Section {
+    /// Adds a later shard's counts; its examples follow this one's (file order kept).
+    fn merge(&mut self, later: Self) {
+        self.total += later.total;
+        self.failed += later.failed;
+        for (k, n) in later.by_event_name {
+            *self.by_event_name.entry(k).or_insert(0) += n;
+        }
+        self.examples.extend(later.examples);
+        self.examples.truncate(MAX_EXAMPLES);
+    }
+
     fn add(&mut self, r: &Value, actor: &str, detail: String) {
         self.total += 1;
         let error = text(r, "errorCode");
@@ -307,6 +318,28 @@ fn other_user(r: &Value) -> String {
 }
 
 impl Sections {
+    /// Adds a later shard's sections (spikes and dormant identities are derived at the end).
+    pub fn merge(&mut self, later: Self) {
+        self.logging_tampering.merge(later.logging_tampering);
+        self.iam_changes.merge(later.iam_changes);
+        self.network_exposure.merge(later.network_exposure);
+        self.protection_changes.merge(later.protection_changes);
+        self.insight_events.merge(later.insight_events);
+        for (k, n) in later.source_ip_classes {
+            *self.source_ip_classes.entry(k).or_insert(0) += n;
+        }
+        for (k, n) in later.user_agent_families {
+            *self.user_agent_families.entry(k).or_insert(0) += n;
+        }
+        for (ip, actors) in later.actors_by_source_ip {
+            let e = self.actors_by_source_ip.entry(ip).or_default();
+            e.extend(actors);
+            while e.len() > MAX_ACTORS_PER_IP {
+                e.pop_last();
+            }
+        }
+    }
+
     /// Adds one record; `actor` is its actor key.
     pub fn observe(&mut self, r: &Value, actor: &str) {
         let source = text(r, "eventSource");
@@ -335,9 +368,13 @@ impl Sections {
         }
         let ip = text(r, "sourceIPAddress");
         if !ip.is_empty() {
+            // The smallest actors are kept: the same set in any record order.
             let set = self.actors_by_source_ip.entry(ip.to_owned()).or_default();
-            if set.len() < MAX_ACTORS_PER_IP {
+            if set.len() < MAX_ACTORS_PER_IP || set.last().is_some_and(|l| actor < l.as_str()) {
                 set.insert(actor.to_owned());
+                while set.len() > MAX_ACTORS_PER_IP {
+                    set.pop_last();
+                }
             }
         }
         if PROTECTION.contains(&(source, name)) {

@@ -140,12 +140,34 @@ pub struct Identity {
 /// Most values kept per identity set (regions, agents, keys, addresses).
 pub const MAX_SET: usize = 20;
 
+/// Keeps the [`MAX_SET`] smallest values: the same set whatever order the records (or the
+/// shards of a parallel run) arrive in.
 fn add_capped(set: &mut BTreeSet<String>, v: Option<&str>) {
-    if let Some(v) = v.filter(|v| !v.is_empty())
-        && set.len() < MAX_SET
-    {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return;
+    };
+    if set.len() < MAX_SET || set.last().is_some_and(|l| v < l.as_str()) {
         set.insert(v.to_owned());
+        trim(set, MAX_SET);
     }
+}
+
+/// Drops the largest values beyond `max`.
+pub(crate) fn trim(set: &mut BTreeSet<String>, max: usize) {
+    while set.len() > max {
+        set.pop_last();
+    }
+}
+
+fn add_maps<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+    for (k, n) in from {
+        *into.entry(k).or_insert(0) += n;
+    }
+}
+
+fn union(into: &mut BTreeSet<String>, from: BTreeSet<String>, max: usize) {
+    into.extend(from);
+    trim(into, max);
 }
 
 /// Read and write split.
@@ -816,6 +838,141 @@ impl Summarizer {
         o.sections.observe(r, &actor);
     }
 
+    /// Adds the records of `later`, a summarizer that read the files after this one's (a
+    /// shard of a parallel run). The result equals one summarizer reading all files in
+    /// order.
+    #[allow(clippy::too_many_lines, clippy::many_single_char_names)] // one line per field
+    pub fn merge(&mut self, later: Self) {
+        let Self {
+            out: o,
+            seen_ids,
+            ips_per_actor,
+            first,
+            last,
+            newest_version,
+            cis_range,
+            actor_range,
+            inflate_limit: _,
+            inventory: _,
+        } = later;
+        let s = &mut self.out;
+        s.files.extend(o.files);
+        s.records += o.records;
+        s.skipped.files.extend(o.skipped.files);
+        add_maps(&mut s.skipped.by_reason, o.skipped.by_reason);
+        for m in [
+            (&mut s.by_event_name, o.by_event_name),
+            (&mut s.by_event_source, o.by_event_source),
+            (&mut s.by_region, o.by_region),
+            (&mut s.by_account, o.by_account),
+            (&mut s.by_error_code, o.by_error_code),
+            (&mut s.by_event_version, o.by_event_version),
+            (&mut s.by_event_category, o.by_event_category),
+            (&mut s.by_source_ip, o.by_source_ip),
+            (&mut s.by_hour, o.by_hour),
+            (&mut s.errors_by_hour, o.errors_by_hour),
+            (&mut s.writes_by_event_name, o.writes_by_event_name),
+        ] {
+            add_maps(m.0, m.1);
+        }
+        s.read_write.read += o.read_write.read;
+        s.read_write.write += o.read_write.write;
+        s.read_write.unknown += o.read_write.unknown;
+        for (k, c) in o.abused_apis {
+            let e = s.abused_apis.entry(k).or_default();
+            e.ok += c.ok;
+            e.failed += c.failed;
+        }
+        s.root_events += o.root_events;
+        s.access_denied += o.access_denied;
+        s.access_denied_excluded += o.access_denied_excluded;
+        let (c, oc) = (&mut s.console_logins, o.console_logins);
+        c.total += oc.total;
+        c.success += oc.success;
+        c.failure += oc.failure;
+        c.without_mfa += oc.without_mfa;
+        c.success_without_mfa += oc.success_without_mfa;
+        c.root += oc.root;
+        for (k, a) in oc.by_actor {
+            let e = c.by_actor.entry(k).or_default();
+            e.success += a.success;
+            e.failure += a.failure;
+            e.without_mfa += a.without_mfa;
+            union(&mut e.source_ips, a.source_ips, MAX_SET);
+        }
+        for (id, item) in o.cis_monitoring {
+            let e = s.cis_monitoring.entry(id).or_default();
+            e.count += item.count;
+            add_maps(&mut e.actors, item.actors);
+        }
+        for (k, i) in o.identities {
+            match s.identities.get_mut(&k) {
+                None => {
+                    // Distinct addresses are recounted from the pair set below.
+                    s.identities.insert(k, Identity { source_ips: 0, ..i });
+                }
+                Some(e) => {
+                    e.events += i.events;
+                    e.writes += i.writes;
+                    e.errors += i.errors;
+                    union(&mut e.regions, i.regions, MAX_SET);
+                    union(&mut e.user_agents, i.user_agents, MAX_SET);
+                    union(&mut e.access_keys, i.access_keys, MAX_SET);
+                    e.mfa_seen |= i.mfa_seen;
+                    e.aws_service |= i.aws_service;
+                }
+            }
+        }
+        for pair in ips_per_actor {
+            if let Some(e) = s.identities.get_mut(&pair.0)
+                && self.ips_per_actor.insert(pair)
+            {
+                e.source_ips += 1;
+            }
+        }
+        let (n, on) = (&mut s.parser_notes, o.parser_notes);
+        n.duplicate_event_ids += on.duplicate_event_ids;
+        n.without_event_id += on.without_event_id;
+        n.without_event_time += on.without_event_time;
+        n.unparsable_event_time += on.unparsable_event_time;
+        n.time_from_at_timestamp += on.time_from_at_timestamp;
+        n.without_user_identity += on.without_user_identity;
+        n.without_identity_type += on.without_identity_type;
+        n.string_booleans += on.string_booleans;
+        n.non_canonical_ips += on.non_canonical_ips;
+        n.odd_event_versions += on.odd_event_versions;
+        n.bad_lines += on.bad_lines;
+        n.bad_embedded_events += on.bad_embedded_events;
+        n.non_object_elements += on.non_object_elements;
+        for id in seen_ids {
+            if !self.seen_ids.insert(id) {
+                n.duplicate_event_ids += 1;
+            }
+        }
+        s.sections.merge(o.sections);
+        if newest_version.is_some_and(|v| self.newest_version.is_none_or(|n| v > n)) {
+            self.newest_version = newest_version;
+            s.newest_event_version = o.newest_event_version;
+        }
+        let mut range = (self.first, self.last);
+        for t in [first, last].into_iter().flatten() {
+            widen(&mut range, t);
+        }
+        (self.first, self.last) = range;
+        for (id, (f, l)) in cis_range {
+            let e = self.cis_range.entry(id).or_default();
+            for t in [f, l].into_iter().flatten() {
+                widen(e, t);
+            }
+        }
+        for (a, (f, l)) in actor_range {
+            let e = self.actor_range.entry(a).or_default();
+            for t in [f, l].into_iter().flatten() {
+                widen(e, t);
+            }
+        }
+    }
+
     /// The finished summary.
     #[must_use]
     pub fn finish(mut self) -> Summary {
@@ -883,6 +1040,69 @@ fn sort_keys(v: Value) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn bodies() -> Vec<(String, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            for e in entries {
+                if e.path().is_dir() {
+                    walk(&e.path(), out);
+                } else {
+                    out.push(e.path());
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample/bucket"),
+            &mut paths,
+        );
+        let mut out: Vec<(String, Vec<u8>)> = paths
+            .into_iter()
+            .map(|p| (p.display().to_string(), std::fs::read(p).unwrap()))
+            .collect();
+        let odd = json!({"Records": [
+            {"eventID": "dup", "eventTime": "2026-03-01T01:00:00Z", "eventName": "StopLogging",
+             "eventSource": "cloudtrail.amazonaws.com", "errorCode": "AccessDenied",
+             "userIdentity": {"type": "Root", "accountId": "111122223333"}, "sourceIPAddress": "203.0.113.9"},
+            {"eventID": "dup", "eventTime": "2026-03-01T02:00:00Z", "eventName": "ConsoleLogin",
+             "responseElements": {"ConsoleLogin": "Failure"}, "eventVersion": "1.10",
+             "additionalEventData": {"MFAUsed": "No"}, "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::1:user/z"}},
+            {"eventTime": "not a time", "readOnly": "false", "eventName": "AuthorizeSecurityGroupIngress",
+             "eventSource": "ec2.amazonaws.com", "requestParameters": {"cidrIp": "0.0.0.0/0"}}
+        ]});
+        let body = serde_json::to_vec(&odd).unwrap();
+        out.insert(3, ("odd-1.json".to_owned(), body.clone()));
+        out.push(("odd-2.json".to_owned(), body));
+        out.push(("junk.json".to_owned(), b"not json".to_vec()));
+        out
+    }
+
+    #[test]
+    fn sharded_and_merged_equals_one_pass_whatever_the_split() {
+        let files = bodies();
+        let mut one = Summarizer::default();
+        for (name, body) in &files {
+            one.add_file(name, body);
+        }
+        let want = to_sorted_json(&one.finish());
+        for shards in [2, 3, 7] {
+            let chunk = files.len().div_ceil(shards);
+            let mut parts = files.chunks(chunk).map(|part| {
+                let mut s = Summarizer::default();
+                for (name, body) in part {
+                    s.add_file(name, body);
+                }
+                s
+            });
+            let mut merged = parts.next().unwrap();
+            for p in parts {
+                merged.merge(p);
+            }
+            assert_eq!(to_sorted_json(&merged.finish()), want, "{shards} shards");
+        }
+    }
 
     fn summarise(records: &[Value]) -> Summary {
         let mut s = Summarizer::default();
