@@ -50,6 +50,13 @@ impl Location {
     pub fn uri(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
+
+    /// The inverse of [`Self::uri`]; `None` for anything that is not `s3://bucket/key`.
+    #[must_use]
+    pub fn from_uri(uri: &str) -> Option<Self> {
+        let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
+        Some(Self::new(bucket, key))
+    }
 }
 
 /// Why a digest is INVALID. `message()` is the reference's text after `INVALID: `.
@@ -565,6 +572,17 @@ pub fn no_keys_message(from: &UtcTime, to: &UtcTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn s3_uris_split_into_bucket_and_key() {
+        let l = Location::from_uri("s3://b/AWSLogs/1/x.json.gz").unwrap();
+        assert_eq!(
+            (l.bucket.as_str(), l.key.as_str()),
+            ("b", "AWSLogs/1/x.json.gz")
+        );
+        assert_eq!(l.uri(), "s3://b/AWSLogs/1/x.json.gz");
+        assert!(Location::from_uri("file:///x").is_none());
+    }
     use serde_json::json;
 
     fn parsed(json: &Value) -> ParsedDigest {

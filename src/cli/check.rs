@@ -76,15 +76,7 @@ pub struct CheckArgs {
     pub aws: AwsArgs,
 }
 
-fn now() -> UtcTime {
-    #[allow(clippy::disallowed_methods)]
-    chrono::Utc::now()
-}
-
-fn fail(message: &str) -> u8 {
-    let _ = writeln!(std::io::stderr(), "\n{message}");
-    exit::CANNOT_RUN
-}
+use super::{fail, neutralise as printable, now};
 
 async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
     let conf = super::aws_config(
@@ -307,33 +299,52 @@ pub fn evaluate(
     }
 }
 
-/// Runs `check`.
-pub async fn run_check(args: CheckArgs) -> u8 {
-    let framework = match args.framework.as_deref() {
-        None => None,
-        Some(f) => match catalog::parse_framework(f) {
-            Some(fw) => Some(fw),
-            None => {
-                return fail(&format!(
-                    "unknown framework {f}: use cis-1.4 … cis-7.0, securityhub, config, pci-dss-4, nist-800-53, soc2 or hipaa"
-                ));
-            }
-        },
-    };
-    let config = match &args.config {
+/// `--framework`, `--config` and `--as-of`, parsed (shared by `check` and `report`).
+///
+/// # Errors
+/// The one-line reason for an unknown framework, an unreadable or invalid configuration, or
+/// a time that is not one.
+pub fn options(
+    framework: Option<&str>,
+    config: Option<&std::path::Path>,
+    as_of: Option<&str>,
+) -> Result<(Option<Framework>, CheckConfig, Option<UtcTime>), String> {
+    let framework = framework.map(parse_framework).transpose()?;
+    let config = match config {
         None => CheckConfig::default(),
-        Some(path) => match std::fs::read_to_string(path)
+        Some(path) => std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|t| waivers::parse_config(&t).map_err(|e| e.to_string()))
-        {
-            Ok(c) => c,
-            Err(e) => return fail(&format!("{}: {e}", path.display())),
-        },
+            .map_err(|e| format!("{}: {e}", path.display()))?,
     };
-    let as_of = match args.as_of.as_deref().map(crate::time::parse_user_time) {
-        None => None,
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => return fail(&format!("--as-of: {e}")),
+    let as_of = as_of
+        .map(crate::time::parse_user_time)
+        .transpose()
+        .map_err(|e| format!("--as-of: {e}"))?;
+    Ok((framework, config, as_of))
+}
+
+/// A `--framework` selector (shared by `check`, `report` and `controls`).
+///
+/// # Errors
+/// The one-line reason, listing the selectors.
+pub fn parse_framework(selector: &str) -> Result<Framework, String> {
+    catalog::parse_framework(selector).ok_or_else(|| {
+        format!(
+            "unknown framework {selector}: use cis-1.4 … cis-7.0, securityhub, config, pci-dss-4, nist-800-53, soc2 or hipaa"
+        )
+    })
+}
+
+/// Runs `check`.
+pub async fn run_check(args: CheckArgs) -> u8 {
+    let (framework, config, as_of) = match options(
+        args.framework.as_deref(),
+        args.config.as_deref(),
+        args.as_of.as_deref(),
+    ) {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
     };
     let snap = match &args.snapshot {
         Some(path) => read_snapshot(path),
@@ -359,13 +370,6 @@ pub async fn run_check(args: CheckArgs) -> u8 {
         Format::Text => render_text(&mut out, &report),
     }
     report.exit_code
-}
-
-/// Replaces control characters so account-controlled text cannot drive the terminal.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
 }
 
 fn render_text(out: &mut impl std::io::Write, r: &CheckReport) {

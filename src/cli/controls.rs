@@ -23,20 +23,10 @@ pub struct ControlsArgs {
 
 /// Runs `controls`.
 pub fn run(args: &ControlsArgs) -> u8 {
-    let framework = match args
-        .framework
-        .as_deref()
-        .map(|f| (f, catalog::parse_framework(f)))
-    {
+    let framework = match args.framework.as_deref().map(super::check::parse_framework) {
         None => None,
-        Some((_, Some(fw))) => Some(fw),
-        Some((name, None)) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nunknown framework {name}: use cis-1.4 … cis-7.0, securityhub, pci-dss-4, nist-800-53, soc2 or hipaa"
-            );
-            return exit::CANNOT_RUN;
-        }
+        Some(Ok(fw)) => Some(fw),
+        Some(Err(e)) => return super::fail(&e),
     };
     let rows: Vec<(&catalog::ControlDef, Vec<&str>)> = CATALOG
         .iter()

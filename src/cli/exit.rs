@@ -27,6 +27,19 @@ pub fn for_verify(totals: &Counts, failed_regions: usize) -> u8 {
     }
 }
 
+/// The worse of two exit codes: findings, then could-not-run, then incomplete, then clean
+/// (for commands that run several checks, e.g. `report`).
+#[must_use]
+pub fn worst(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        FINDINGS => 3,
+        CANNOT_RUN => 2,
+        INCOMPLETE => 1,
+        _ => 0,
+    };
+    if rank(a) >= rank(b) { a } else { b }
+}
+
 /// The word for an exit code in reports.
 #[must_use]
 pub fn outcome_word(code: u8) -> &'static str {
@@ -59,5 +72,12 @@ mod tests {
         c.digests.invalid = 1;
         assert_eq!(for_verify(&c, 0), FINDINGS);
         assert_eq!(for_verify(&Counts::default(), 1), INCOMPLETE);
+    }
+
+    #[test]
+    fn findings_beat_incomplete_beats_clean() {
+        assert_eq!(worst(CLEAN, INCOMPLETE), INCOMPLETE);
+        assert_eq!(worst(FINDINGS, INCOMPLETE), FINDINGS);
+        assert_eq!(worst(CLEAN, CLEAN), CLEAN);
     }
 }

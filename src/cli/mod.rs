@@ -57,6 +57,34 @@ pub struct FetchArgs {
     pub verify: verify::VerifyArgs,
 }
 
+/// "Now": the one place the program reads the clock (the core takes time as an argument).
+pub(crate) fn now() -> crate::time::UtcTime {
+    #[allow(clippy::disallowed_methods)]
+    chrono::Utc::now()
+}
+
+/// Prints a could-not-run reason the way every command does and returns exit code 2.
+pub(crate) fn fail(message: &str) -> u8 {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "\n{message}");
+    exit::CANNOT_RUN
+}
+
+/// Replaces control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so an
+/// attacker-chosen string cannot move the cursor, fake lines or reorder text in a terminal.
+#[must_use]
+pub fn neutralise(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The shared AWS configuration of every command: the default credential chain (or
 /// `profile`), standard retries with backoff (five attempts), a 10 s connect timeout and
 /// `attempt_timeout` per attempt.

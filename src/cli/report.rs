@@ -11,16 +11,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::check::{self, AwsArgs};
-use super::exit;
 use super::verify::{self, VerifyArgs};
+use super::{exit, fail, now};
 use crate::activity::summary::Summarizer;
 use crate::chain::digest::Location;
-use crate::controls::catalog;
-use crate::controls::waivers::{self, CheckConfig};
 use crate::render::{self, Headline, InputFile, ReportModel};
 use crate::report::{Event, Tool, VerifyReport};
 use crate::source::ObjectSource;
-use crate::time::UtcTime;
 
 /// Options of `report`: where to write, the compliance inputs, and those of `verify`.
 #[derive(Debug, Args)]
@@ -54,16 +51,6 @@ pub struct ReportArgs {
     pub verify: VerifyArgs,
 }
 
-fn fail(message: &str) -> u8 {
-    let _ = writeln!(std::io::stderr(), "\n{message}");
-    exit::CANNOT_RUN
-}
-
-fn now() -> UtcTime {
-    #[allow(clippy::disallowed_methods)]
-    chrono::Utc::now()
-}
-
 fn input_file(path: &Path) -> Option<InputFile> {
     let bytes = std::fs::read(path).ok()?;
     Some(InputFile {
@@ -73,36 +60,28 @@ fn input_file(path: &Path) -> Option<InputFile> {
     })
 }
 
-/// `s3://bucket/key` → its location.
-fn location(uri: &str) -> Option<Location> {
-    let rest = uri.strip_prefix("s3://")?;
-    let (bucket, key) = rest.split_once('/')?;
-    Some(Location {
-        bucket: bucket.to_owned(),
-        key: key.to_owned(),
-    })
+/// Reads, through the source the verification used, every digest and log file it listed
+/// (hashing each into `inputs`), and summarises the logs with `s`, each file marked
+/// verified when it passed. Unreadable objects were reported by the verification already.
+pub(crate) async fn summarize_listed(
+    source: &verify::ReportSource,
+    integrity: &VerifyReport,
+    inputs: &mut Vec<InputFile>,
+    s: Summarizer,
+) -> crate::activity::summary::Summary {
+    match source {
+        verify::ReportSource::Bundle(src) => read_listed(src.as_ref(), integrity, inputs, s).await,
+        verify::ReportSource::S3(src) => read_listed(src.as_ref(), integrity, inputs, s).await,
+    }
 }
 
-/// Worst of two exit codes: findings, then could-not-run, then incomplete, then clean.
-pub(crate) fn worst(a: u8, b: u8) -> u8 {
-    let rank = |c: u8| match c {
-        exit::FINDINGS => 3,
-        exit::CANNOT_RUN => 2,
-        exit::INCOMPLETE => 1,
-        _ => 0,
-    };
-    if rank(a) >= rank(b) { a } else { b }
-}
-
-/// Reads the log and digest files the verification listed and summarises the logs with
-/// `s`, each file marked verified when it passed.
-pub(crate) async fn activity<S: ObjectSource>(
+async fn read_listed<S: ObjectSource>(
     source: &S,
     integrity: &VerifyReport,
-    bundle: Option<&Path>,
     inputs: &mut Vec<InputFile>,
     mut s: Summarizer,
 ) -> crate::activity::summary::Summary {
+    let limits = crate::limits::Limits::default();
     for region in &integrity.regions {
         for e in &region.events {
             let (uri, status, is_log) = match e {
@@ -110,27 +89,24 @@ pub(crate) async fn activity<S: ObjectSource>(
                 Event::Digest { uri, status, .. } => (uri, *status, false),
                 _ => continue,
             };
-            if status == "error" {
+            let Some(loc) = Location::from_uri(uri).filter(|_| status != "error") else {
                 continue;
-            }
-            let Some(loc) = location(uri) else { continue };
-            let body = match bundle {
-                Some(dir) => std::fs::read(dir.join(&loc.bucket).join(&loc.key)).ok(),
-                None if is_log => source
-                    .get(&loc, crate::limits::Limits::default().max_log_bytes)
-                    .await
-                    .ok()
-                    .map(|o| o.body),
-                None => None,
             };
-            let Some(body) = body else { continue };
+            let max = if is_log {
+                limits.max_log_bytes
+            } else {
+                limits.max_digest_bytes
+            };
+            let Ok(object) = source.get(&loc, max).await else {
+                continue;
+            };
             inputs.push(InputFile {
                 path: uri.clone(),
-                bytes: body.len() as u64,
-                sha256: crate::hash::sha256_hex(&body),
+                bytes: object.body.len() as u64,
+                sha256: crate::hash::sha256_hex(&object.body),
             });
             if is_log {
-                s.add_checked_file(uri, &body, status == "valid");
+                s.add_checked_file(uri, &object.body, status == "valid");
             }
         }
     }
@@ -175,33 +151,14 @@ fn write_outputs(
         .map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
-/// The compliance options: framework, configuration and `--as-of`.
-fn options(
-    args: &ReportArgs,
-) -> Result<(Option<catalog::Framework>, CheckConfig, Option<UtcTime>), String> {
-    let framework = match args.framework.as_deref() {
-        None => None,
-        Some(f) => Some(catalog::parse_framework(f).ok_or(format!("unknown framework {f}"))?),
-    };
-    let config = match &args.config {
-        None => CheckConfig::default(),
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| waivers::parse_config(&t).map_err(|e| e.to_string()))
-            .map_err(|e| format!("{}: {e}", path.display()))?,
-    };
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(crate::time::parse_user_time)
-        .transpose()
-        .map_err(|e| format!("--as-of: {e}"))?;
-    Ok((framework, config, as_of))
-}
-
 /// Runs `report`.
 pub async fn run(args: ReportArgs) -> u8 {
-    let (framework, config, as_of) = match options(&args) {
+    let options = check::options(
+        args.framework.as_deref(),
+        args.config.as_deref(),
+        args.as_of.as_deref(),
+    );
+    let (framework, config, as_of) = match options {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
@@ -224,28 +181,7 @@ pub async fn run(args: ReportArgs) -> u8 {
     };
 
     let mut inputs = Vec::new();
-    let summary = match &source {
-        verify::ReportSource::Bundle(s) => {
-            activity(
-                s.as_ref(),
-                &integrity,
-                bundle.as_deref(),
-                &mut inputs,
-                Summarizer::default(),
-            )
-            .await
-        }
-        verify::ReportSource::S3(s) => {
-            activity(
-                s.as_ref(),
-                &integrity,
-                None,
-                &mut inputs,
-                Summarizer::default(),
-            )
-            .await
-        }
-    };
+    let summary = summarize_listed(&source, &integrity, &mut inputs, Summarizer::default()).await;
     inputs.extend(
         [
             args.snapshot.as_deref(),
@@ -262,7 +198,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         .unwrap_or_else(now);
     let compliance = check::evaluate(&snapshot, &config, framework.as_ref(), rules_now, false);
     let generated = as_of.unwrap_or_else(now);
-    let code = worst(integrity.exit_code, compliance.exit_code);
+    let code = exit::worst(integrity.exit_code, compliance.exit_code);
     let model = ReportModel {
         schema: render::SCHEMA,
         tool: Tool::default(),
@@ -302,26 +238,4 @@ pub async fn run(args: ReportArgs) -> u8 {
         h.notable.len()
     );
     code
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn findings_beat_incomplete_beats_clean() {
-        assert_eq!(worst(exit::CLEAN, exit::INCOMPLETE), exit::INCOMPLETE);
-        assert_eq!(worst(exit::FINDINGS, exit::INCOMPLETE), exit::FINDINGS);
-        assert_eq!(worst(exit::CLEAN, exit::CLEAN), exit::CLEAN);
-    }
-
-    #[test]
-    fn s3_uris_split_into_bucket_and_key() {
-        let l = location("s3://b/AWSLogs/1/x.json.gz").unwrap();
-        assert_eq!(
-            (l.bucket.as_str(), l.key.as_str()),
-            ("b", "AWSLogs/1/x.json.gz")
-        );
-        assert!(location("file:///x").is_none());
-    }
 }

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::exit;
-use super::verify::{Format, ReportSource, VerifyArgs};
+use super::verify::{Format, VerifyArgs};
+use super::{exit, fail, neutralise};
 use crate::activity::parse::Skip;
 use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
@@ -152,28 +152,14 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
     };
     let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
     if let Err(e) = inventory(args, &mut s) {
-        let _ = writeln!(std::io::stderr(), "\n{e}");
-        return exit::CANNOT_RUN;
+        return fail(&e);
     }
-    let bundle = args.source.bundle.clone();
     let (integrity, source) =
         match Box::pin(super::verify::verify_report(args.source.verify_args(arn))).await {
             Ok(r) => r,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "\n{e}");
-                return exit::CANNOT_RUN;
-            }
+            Err(e) => return fail(&e),
         };
-    let mut inputs = Vec::new();
-    let summary = match &source {
-        ReportSource::Bundle(src) => {
-            super::report::activity(src.as_ref(), &integrity, bundle.as_deref(), &mut inputs, s)
-                .await
-        }
-        ReportSource::S3(src) => {
-            super::report::activity(src.as_ref(), &integrity, None, &mut inputs, s).await
-        }
-    };
+    let summary = super::report::summarize_listed(&source, &integrity, &mut Vec::new(), s).await;
     render(args, &summary);
     let lost = summary
         .skipped
@@ -181,7 +167,7 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
         .iter()
         .any(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"));
     let code = if lost { exit::INCOMPLETE } else { exit::CLEAN };
-    super::report::worst(integrity.exit_code, code)
+    exit::worst(integrity.exit_code, code)
 }
 
 /// Reads and summarises `files` in order: the summarizer, how many were read, and whether
@@ -215,8 +201,7 @@ fn run_local(args: &SummarizeArgs) -> u8 {
     }
     let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
     if let Err(e) = inventory(args, &mut s) {
-        let _ = writeln!(std::io::stderr(), "\n{e}");
-        return exit::CANNOT_RUN;
+        return fail(&e);
     }
     let mut read_ok = 0usize;
     let mut lost = false;
@@ -245,8 +230,7 @@ fn run_local(args: &SummarizeArgs) -> u8 {
     let summary = s.finish();
     render(args, &summary);
     if read_ok == 0 {
-        let _ = writeln!(std::io::stderr(), "\nno input could be read");
-        return exit::CANNOT_RUN;
+        return fail("no input could be read");
     }
     if lost { exit::INCOMPLETE } else { exit::CLEAN }
 }
@@ -303,22 +287,7 @@ fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, Skip> {
     Ok(body)
 }
 
-/// Replaces control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so an
-/// attacker-chosen string cannot move the cursor, fake lines or reorder text.
-#[must_use]
-pub fn neutralise(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// [`neutralise`], then backslash-escapes the characters Markdown gives meaning to.
+/// [`super::neutralise`], then backslash-escapes the characters Markdown gives meaning to.
 #[must_use]
 pub fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -193,11 +193,6 @@ struct Plan {
     region_starts: std::collections::BTreeMap<String, UtcTime>,
 }
 
-fn now() -> UtcTime {
-    #[allow(clippy::disallowed_methods)]
-    chrono::Utc::now()
-}
-
 fn s3_endpoint_overridden(conf: &aws_config::SdkConfig) -> bool {
     conf.endpoint_url().is_some()
         || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
@@ -253,8 +248,8 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
     let end = match (&args.end_time, &args.bundle) {
         (Some(t), _) => parse_user_time(t).map_err(|e| Fatal(e.to_string()))?,
         // A bundle answers for the window it was fetched for, not for "now".
-        (None, Some(dir)) => bundle_end(dir).unwrap_or_else(now),
-        (None, None) => now(),
+        (None, Some(dir)) => bundle_end(dir).unwrap_or_else(super::now),
+        (None, None) => super::now(),
     };
     if start.is_some_and(|s| s > end) {
         return Err(Fatal(
@@ -444,7 +439,7 @@ async fn record_bundle(
     let manifest = serde_json::json!({
         "schema_version": "trailproof.bundle/1",
         "tool": crate::report::Tool::default(),
-        "created_at": crate::time::format_rfc3339(&now()),
+        "created_at": crate::time::format_rfc3339(&super::now()),
         "inputs": plan.inputs.clone(),
         "complete": stats.failed == 0,
         "files": files,
