@@ -77,6 +77,15 @@ pub fn format_rfc3339(t: &UtcTime) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Strict RFC 3339 (any offset) to UTC: the inverse of [`format_rfc3339`], for times this
+/// tool wrote itself (snapshots, reports); `None` for anything else.
+#[must_use]
+pub fn parse_rfc3339(s: &str) -> Option<UtcTime> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
 const MONTHS: [&str; 12] = [
     "january",
     "february",

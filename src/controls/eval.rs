@@ -197,12 +197,6 @@ fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|a| !a.is_empty())
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl<'a> Cx<'a> {
     fn new(snap: &'a Snapshot, s: &'a Settings, as_of: DateTime<Utc>) -> Self {
         let account = snap
@@ -758,11 +752,11 @@ impl<'a> Cx<'a> {
         let limit = chrono::Duration::hours(max_hours);
         let Some(t) = time else {
             let recent = started
-                .and_then(parse_time)
+                .and_then(crate::time::parse_rfc3339)
                 .is_some_and(|s| self.as_of - s <= limit);
             return (!recent).then(|| format!("no {field} recorded"));
         };
-        match parse_time(t) {
+        match crate::time::parse_rfc3339(t) {
             Some(when) if self.as_of - when > limit => {
                 Some(format!("{field} {t} is more than {max_hours} h old"))
             }

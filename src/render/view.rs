@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::ReportModel;
 use crate::controls::result::Status;
 use crate::report::Event;
+use crate::time::parse_rfc3339;
 
 struct Card {
     label: &'static str,
@@ -354,12 +355,6 @@ fn headline(m: &ReportModel) -> Vec<Card> {
     ]
 }
 
-fn parse(t: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// `..._20260301T011742Z.json.gz` → that time.
 fn key_time(uri: &str) -> Option<DateTime<Utc>> {
     let name = uri.rsplit('/').next()?;
@@ -385,15 +380,15 @@ fn timeline(r: &crate::report::RegionReport) -> Timeline {
         ticks: Vec::new(),
     };
     let (Some(start), Some(end)) = (
-        parse(&r.coverage.requested_start),
-        parse(&r.coverage.requested_end),
+        parse_rfc3339(&r.coverage.requested_start),
+        parse_rfc3339(&r.coverage.requested_end),
     ) else {
         return tl;
     };
     for e in &r.events {
         match e {
             Event::Gap { from, to, .. } => {
-                if let (Some(f), Some(t)) = (parse(from), parse(to)) {
+                if let (Some(f), Some(t)) = (parse_rfc3339(from), parse_rfc3339(to)) {
                     let x = position(f, start, end, width);
                     let x2 = position(t, start, end, width);
                     tl.marks.push(Mark {
@@ -414,7 +409,7 @@ fn timeline(r: &crate::report::RegionReport) -> Timeline {
             } => {
                 let when = digest_end
                     .as_deref()
-                    .and_then(parse)
+                    .and_then(parse_rfc3339)
                     .or_else(|| key_time(uri));
                 if let Some(t) = when {
                     let color = match *status {
@@ -488,22 +483,19 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                             reason,
                             message,
                             ..
-                        } if *status != "valid" => {
-                            files.push(FileRow {
-                                kind: "digest",
-                                status: (*status).to_owned(),
-                                reason: format!("{reason}: {message}"),
-                                uri: uri.clone(),
-                            });
                         }
-                        Event::Log {
+                        | Event::Log {
                             uri,
                             status,
                             reason,
                             message,
                         } if *status != "valid" => {
                             files.push(FileRow {
-                                kind: "log",
+                                kind: if matches!(e, Event::Log { .. }) {
+                                    "log"
+                                } else {
+                                    "digest"
+                                },
                                 status: (*status).to_owned(),
                                 reason: format!("{reason}: {message}"),
                                 uri: uri.clone(),
