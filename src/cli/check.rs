@@ -11,7 +11,7 @@ use super::verify::Format;
 use crate::controls::catalog::{self, Framework};
 use crate::controls::eval;
 use crate::controls::result::{ControlResult, Status};
-use crate::controls::waivers::{self, CheckConfig, WaiverReport};
+use crate::controls::waivers::{self, CheckConfig};
 use crate::snapshot::gather::{self, GatherOptions};
 use crate::snapshot::model::{self, Snapshot};
 use crate::time::UtcTime;
@@ -193,43 +193,7 @@ pub fn read_snapshot(path: &std::path::Path) -> Result<Snapshot, String> {
     serde_json::from_value(v).map_err(|e| format!("snapshot {} is malformed: {e}", path.display()))
 }
 
-/// The outcome of `check` as a document (`trailproof.check/1`).
-#[derive(Debug, serde::Serialize)]
-pub struct CheckReport {
-    /// `trailproof.check/1`.
-    pub schema: &'static str,
-    /// Tool version.
-    pub tool_version: &'static str,
-    /// Account evaluated.
-    pub account: String,
-    /// When the snapshot was taken.
-    pub snapshot_taken_at: String,
-    /// "Now" of the time-dependent rules.
-    pub as_of: String,
-    /// Regions scanned.
-    pub regions: Vec<String>,
-    /// The framework selected, if any.
-    pub framework: Option<FrameworkLabel>,
-    /// Results per status (unwaived), and how many were waived.
-    pub summary: std::collections::BTreeMap<&'static str, usize>,
-    /// Exit code and its word.
-    pub exit_code: u8,
-    /// `clean`, `findings`, `incomplete`.
-    pub outcome: &'static str,
-    /// What happened to the waivers.
-    pub waivers: WaiverReport,
-    /// One result per control and resource.
-    pub results: Vec<ControlResult>,
-}
-
-/// A selected framework.
-#[derive(Debug, serde::Serialize)]
-pub struct FrameworkLabel {
-    /// What was typed, e.g. `cis-3.0`.
-    pub selector: String,
-    /// Display name, e.g. `CIS 3.0`.
-    pub name: String,
-}
+pub use crate::controls::result::{CheckReport, FrameworkLabel};
 
 /// Exit code of a `check`: unwaived FAIL → 1; else unwaived ERROR → 3; else unwaived
 /// MANUAL under `--strict` → 1; else 0.

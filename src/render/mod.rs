@@ -11,7 +11,7 @@ mod view;
 use serde::Serialize;
 
 use crate::activity::summary::Summary;
-use crate::cli::check::CheckReport;
+use crate::controls::result::CheckReport;
 use crate::report::{Tool, VerifyReport};
 
 pub use view::render_html;
