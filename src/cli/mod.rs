@@ -4,8 +4,10 @@
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod completions;
 pub mod controls;
 pub mod exit;
+pub mod logging;
 pub mod report;
 pub mod summarize;
 pub mod verify;
@@ -17,6 +19,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Diagnostics (`--log-level`, `--log-format`, `--log-file`), accepted by every command.
+    #[command(flatten)]
+    pub log: logging::LogArgs,
 }
 
 /// Subcommands.
@@ -44,6 +49,29 @@ pub enum Command {
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
     Report(Box<report::ReportArgs>),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (`trailproof.1`), or write it and one page per subcommand into
+    /// `--out DIR`.
+    Man(completions::ManArgs),
+}
+
+impl Command {
+    /// The subcommand's name, for diagnostics.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Verify(_) => "verify",
+            Self::Fetch(_) => "fetch",
+            Self::Snapshot(_) => "snapshot",
+            Self::Check(_) => "check",
+            Self::Controls(_) => "controls",
+            Self::Summarize(_) => "summarize",
+            Self::Report(_) => "report",
+            Self::Completions(_) => "completions",
+            Self::Man(_) => "man",
+        }
+    }
 }
 
 /// Options of `fetch`: those of `verify`, plus where to write.
@@ -114,15 +142,44 @@ pub(crate) async fn aws_config(
         .await
 }
 
-/// Runs a command and returns its exit code.
+/// Runs a command and returns its exit code (after starting the diagnostics it asks for).
 pub async fn run(cli: Cli) -> u8 {
-    match cli.command {
-        Command::Verify(args) => verify::run(args).await,
-        Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
-        Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
-        Command::Check(args) => Box::pin(check::run_check(args)).await,
-        Command::Controls(args) => controls::run(&args),
-        Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
-        Command::Report(args) => Box::pin(report::run(*args)).await,
+    use tracing::Instrument as _;
+    if let Err(e) = logging::init(&cli.log) {
+        return fail(&e);
     }
+    let name = cli.command.name();
+    let started = std::time::Instant::now();
+    tracing::debug!(
+        command = name,
+        version = env!("CARGO_PKG_VERSION"),
+        "starting"
+    );
+    let code = async {
+        match cli.command {
+            Command::Verify(args) => verify::run(args).await,
+            Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
+            Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
+            Command::Check(args) => Box::pin(check::run_check(args)).await,
+            Command::Controls(args) => controls::run(&args),
+            Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
+            Command::Report(args) => Box::pin(report::run(*args)).await,
+            Command::Completions(args) => completions::run_completions(&args),
+            Command::Man(args) => completions::run_man(&args),
+        }
+    }
+    .instrument(tracing::info_span!("command", command = name))
+    .await;
+    tracing::info!(
+        command = name,
+        exit_code = code,
+        elapsed_ms = elapsed_ms(started),
+        "finished"
+    );
+    code
+}
+
+/// Milliseconds since `started`, for the per-phase timings in the diagnostics.
+pub(crate) fn elapsed_ms(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
