@@ -79,12 +79,14 @@ pub struct CheckArgs {
 use super::{fail, neutralise as printable, now};
 
 async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
+    let started = std::time::Instant::now();
     let conf = super::aws_config(
         args.profile.as_deref(),
         args.region.as_deref(),
         std::time::Duration::from_mins(1),
     )
     .await;
+    super::logging::aws_config_loaded(&conf, args.profile.as_deref(), started);
     if conf.region().is_some() {
         return conf;
     }

@@ -257,6 +257,12 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         ));
     }
     let arn = TrailArn::parse(&args.trail_arn).map_err(|e| Fatal(e.to_string()))?;
+    tracing::debug!(
+        trail_arn = %arn.arn,
+        start = ?start.as_ref().map(format_rfc3339),
+        end = %format_rfc3339(&end),
+        "window"
+    );
     let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
     let file_keys = |path: &std::path::Path| {
         FileKeys::load(path)
@@ -283,6 +289,11 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
                 Fatal("--bundle needs --public-keys (no AWS calls are made offline)".to_owned())
             })?;
         let keys = file_keys(&key_path)?;
+        tracing::info!(
+            bundle = %dir.display(),
+            keys = %key_path.display(),
+            "source: evidence bundle, offline (no AWS call)"
+        );
         let bucket = match (&args.s3_bucket, &described) {
             (Some(b), _) => b.clone(),
             (None, Some(d)) => d.bucket.clone(),
@@ -312,13 +323,24 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         return Ok(execute(&args, &plan, source, &keys).await);
     }
 
+    let phase = std::time::Instant::now();
     let conf = load_aws(&args).await;
+    super::logging::aws_config_loaded(&conf, args.profile.as_deref(), phase);
     let source = Arc::new(S3Source::new(
         conf.clone(),
         s3_endpoint_overridden(&conf),
         Arc::clone(&permits),
     ));
+    let phase = std::time::Instant::now();
     let (bucket, prefix, org) = resolve_trail(&args, &conf, &arn).await?;
+    tracing::info!(
+        bucket,
+        prefix,
+        organization_id = org,
+        from_trail = args.s3_bucket.is_none(),
+        elapsed_ms = super::elapsed_ms(phase),
+        "source: S3, trail resolved"
+    );
     let org = match org {
         Some(o) => Some(o),
         None if args.s3_bucket.is_some() => {
@@ -582,6 +604,7 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         unvalidated_trails,
         anchors: std::collections::BTreeMap::new(),
     };
+    let phase = std::time::Instant::now();
     let regions = if args.all_regions {
         let found = audit::discover_regions(source, &cfg).await.map_err(|e| {
             Fatal(format!(
@@ -606,6 +629,12 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         ]
     };
     let region_starts = anchor_starts(args, &mut cfg, &regions, start)?;
+    tracing::info!(
+        regions = ?regions,
+        keys = %keys.describe(),
+        elapsed_ms = super::elapsed_ms(phase),
+        "regions to verify"
+    );
     let inputs = Inputs {
         trail_arn: cfg.arn.arn.clone(),
         start_time: format_rfc3339(&cfg.start),
@@ -948,6 +977,7 @@ where
             ..plan.cfg.clone()
         };
         let requested = (cfg.start, cfg.end);
+        let phase = std::time::Instant::now();
         let result = {
             let mut emit = |item: Item| {
                 summary.record(&item, requested);
@@ -994,6 +1024,14 @@ where
             out.summary(cfg, &summary);
         }
         totals.add(&summary.counts);
+        tracing::info!(
+            region = %region,
+            digests = summary.counts.digests.total(),
+            logs = summary.counts.logs.total(),
+            error = error.as_deref(),
+            elapsed_ms = super::elapsed_ms(phase),
+            "region verified"
+        );
         if let Some(head) = summary.head.clone() {
             heads.insert(region.clone(), head);
         }
