@@ -341,7 +341,7 @@ fn man_without_out_prints_the_top_page() {
 }
 
 /// Instance-role credentials: the real binary, with no credentials in its environment or
-/// profile files, gets them from an IMDSv2 server on loopback and verifies a trail in the
+/// profile files, gets them from an `IMDSv2` server on loopback and verifies a trail in the
 /// moto server with requests signed with them.
 #[cfg(feature = "fixture")]
 mod imds {
@@ -372,7 +372,7 @@ mod imds {
         token: bool,
     }
 
-    /// A minimal IMDSv2 on 127.0.0.1: the session token, the role name, the role's
+    /// A minimal `IMDSv2` on 127.0.0.1: the session token, the role name, the role's
     /// credentials and the region; every GET must carry the token. One request per
     /// connection. Serves until the test process ends.
     fn start_imds() -> (u16, Arc<Mutex<Vec<Seen>>>) {
