@@ -162,10 +162,16 @@ pub async fn run(args: ReportArgs) -> u8 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    let phase = std::time::Instant::now();
     let snapshot = match Box::pin(compliance_snapshot(&args)).await {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
+    tracing::info!(
+        snapshot = ?args.snapshot,
+        elapsed_ms = super::elapsed_ms(phase),
+        "compliance snapshot ready (live when no file)"
+    );
 
     let bundle = args.verify.bundle.clone();
     let key_file = args.verify.public_keys.clone().or_else(|| {
@@ -175,13 +181,25 @@ pub async fn run(args: ReportArgs) -> u8 {
             .filter(|p| p.exists())
     });
     let trail_arn = args.verify.trail_arn.clone();
+    let phase = std::time::Instant::now();
     let (integrity, source) = match Box::pin(verify::verify_report(args.verify)).await {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
+    tracing::info!(
+        exit_code = integrity.exit_code,
+        elapsed_ms = super::elapsed_ms(phase),
+        "verification done"
+    );
 
+    let phase = std::time::Instant::now();
     let mut inputs = Vec::new();
     let summary = summarize_listed(&source, &integrity, &mut inputs, Summarizer::default()).await;
+    tracing::info!(
+        files = inputs.len(),
+        elapsed_ms = super::elapsed_ms(phase),
+        "verified log files summarised"
+    );
     inputs.extend(
         [
             args.snapshot.as_deref(),
