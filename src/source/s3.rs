@@ -20,12 +20,28 @@ use crate::chain::digest::{FetchedObject, Location};
 /// Attempts for reading a body that ends early or times out mid-stream.
 const BODY_ATTEMPTS: u32 = 3;
 
+/// Environment variable: seconds (fractions allowed, e.g. `0.5`) an S3 request attempt may
+/// take before it is abandoned and retried, instead of the command's default (2 minutes for
+/// `verify`). It also bounds how long a body may stall mid-stream (the SDK's default grace is
+/// 20 s). For tests and slow links; unset, empty, zero or unparsable values keep the defaults.
+pub const ATTEMPT_TIMEOUT_ENV: &str = "TRAILPROOF_ATTEMPT_TIMEOUT";
+
+/// The per-attempt timeout from [`ATTEMPT_TIMEOUT_ENV`], when set to a positive number.
+#[must_use]
+pub fn attempt_timeout_override() -> Option<Duration> {
+    let raw = std::env::var(ATTEMPT_TIMEOUT_ENV).ok()?;
+    let secs: f64 = raw.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
+
 /// S3 behind the [`ObjectSource`] trait.
 #[derive(Debug)]
 pub struct S3Source {
     base: aws_config::SdkConfig,
     path_style: bool,
     default_region: String,
+    /// [`ATTEMPT_TIMEOUT_ENV`], read once.
+    attempt_timeout: Option<Duration>,
     clients: Mutex<HashMap<String, Client>>,
     bucket_regions: tokio::sync::Mutex<HashMap<String, String>>,
     permits: Arc<Semaphore>,
@@ -117,6 +133,7 @@ impl S3Source {
             base,
             path_style,
             default_region,
+            attempt_timeout: attempt_timeout_override(),
             clients: Mutex::new(HashMap::new()),
             bucket_regions: tokio::sync::Mutex::new(HashMap::new()),
             permits,
@@ -131,11 +148,25 @@ impl S3Source {
         clients
             .entry(region.to_owned())
             .or_insert_with(|| {
-                let conf = aws_sdk_s3::config::Builder::from(&self.base)
+                let mut conf = aws_sdk_s3::config::Builder::from(&self.base)
                     .region(Region::new(region.to_owned()))
-                    .force_path_style(self.path_style)
-                    .build();
-                Client::from_conf(conf)
+                    .force_path_style(self.path_style);
+                if let Some(t) = self.attempt_timeout {
+                    let timeouts = self
+                        .base
+                        .timeout_config()
+                        .map(aws_config::timeout::TimeoutConfig::to_builder)
+                        .unwrap_or_default()
+                        .operation_attempt_timeout(t)
+                        .build();
+                    let stalled = aws_sdk_s3::config::StalledStreamProtectionConfig::enabled()
+                        .grace_period(t.min(Duration::from_secs(20)))
+                        .build();
+                    conf = conf
+                        .timeout_config(timeouts)
+                        .stalled_stream_protection(stalled);
+                }
+                Client::from_conf(conf.build())
             })
             .clone()
     }
