@@ -752,6 +752,78 @@ fn save_state(
         .map_err(|e| Fatal(format!("cannot write state file {}: {e}", path.display())))
 }
 
+/// What this process has verified so far, across regions and commands, for the summary an
+/// interrupted run prints ([`interruption_report`]).
+#[derive(Debug, Default)]
+struct Progress {
+    /// The running counts (the same tallies as the reference's ratio lines).
+    summary: RegionSummary,
+    /// Finding lines judged but not printed yet (text mode prints them after a region's
+    /// summary, which an interrupted run never reaches).
+    unprinted_findings: Vec<String>,
+    /// Whether any verification started.
+    started: bool,
+}
+
+static PROGRESS: std::sync::Mutex<Option<Progress>> = std::sync::Mutex::new(None);
+
+fn with_progress_state<T>(f: impl FnOnce(&mut Progress) -> T) -> T {
+    let mut guard = match PROGRESS.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    f(guard.get_or_insert_with(Progress::default))
+}
+
+fn note_progress(item: &Item, requested: (UtcTime, UtcTime)) {
+    with_progress_state(|p| {
+        p.started = true;
+        p.summary.record(item, requested);
+        if let Item::Finding(f) = item {
+            p.unprinted_findings.push(f.line());
+        }
+    });
+}
+
+/// What an interrupted run prints on stderr after the lines it had already printed: the
+/// findings judged but not yet printed, then how many files were verified before the signal
+/// with the reference's ratio lines, e.g.
+///
+/// ```text
+///
+/// Interrupted by SIGINT: 7 files verified before the signal; the rest was not checked
+///
+/// 3/3 digest files valid
+/// 4/4 log files valid
+/// ```
+///
+/// The verdict lines already printed stay as they were: each is written whole.
+#[must_use]
+pub fn interruption_report(signal: &str) -> String {
+    with_progress_state(|p| {
+        let mut s = String::new();
+        for line in std::mem::take(&mut p.unprinted_findings) {
+            let _ = write!(s, "{line}\n\n");
+        }
+        let c = &p.summary.counts;
+        let files = c.digests.total() + c.backfill_digests.total() + c.logs.total();
+        if !p.started || files == 0 {
+            let _ = write!(
+                s,
+                "\nInterrupted by {signal} before any file was verified\n"
+            );
+            return s;
+        }
+        let _ = write!(
+            s,
+            "\nInterrupted by {signal}: {files} file{} verified before the signal; the rest was not checked\n{}\n",
+            if files == 1 { "" } else { "s" },
+            TextOut::ratios(c)
+        );
+        s
+    })
+}
+
 /// Writes the reference's text, keeping its blank-line rules.
 struct TextOut {
     verbose: bool,
@@ -896,6 +968,7 @@ impl TextOut {
     }
 
     fn flush_findings(&mut self) {
+        with_progress_state(|p| p.unprinted_findings.clear());
         let lines = std::mem::take(&mut self.findings);
         if lines.is_empty() {
             return;
@@ -934,7 +1007,9 @@ where
     let cfg = &plan.cfg;
     let text = args.format == Format::Text;
     let progress = (text && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new_spinner();
+        // Cleared (not left behind) also when an interrupted run drops it.
+        let pb =
+            indicatif::ProgressBar::new_spinner().with_finish(indicatif::ProgressFinish::AndClear);
         pb.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {pos} files checked ({per_sec})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
@@ -980,6 +1055,7 @@ where
         let phase = std::time::Instant::now();
         let result = {
             let mut emit = |item: Item| {
+                note_progress(&item, requested);
                 summary.record(&item, requested);
                 if text {
                     out.item(&item);
