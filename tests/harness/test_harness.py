@@ -395,6 +395,83 @@ def check_control_errors(server: Server) -> None:
     assert status == 404
 
 
+def check_fault_proxy(server: Server) -> None:
+    """tests/harness/fault_proxy.py in front of the server: forwarding, rules, request log."""
+    tmp = Path(server.tmp.name)
+    port_file = tmp / "proxy-port"
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "fault_proxy.py"), "--upstream", server.endpoint,
+         "--port-file", str(port_file), "--exit-with-parent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not port_file.exists():
+            assert time.monotonic() < deadline, "proxy did not start"
+            time.sleep(0.02)
+        ep = f"http://127.0.0.1:{int(port_file.read_text())}"
+        assert call("GET", ep + "/_proxy/health")[1] == b"ok"
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=ep,
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}, read_timeout=1),
+        )
+        s3.create_bucket(Bucket="tp-proxy")
+        for i in range(5):
+            s3.put_object(Bucket="tp-proxy", Key=f"k{i}", Body=b"b" * 100)
+
+        def rule(**spec: Any) -> int:
+            status, body, _ = call("POST", ep + "/_proxy/rules", spec)
+            assert status == 200, body
+            return json.loads(body)["ids"][0]
+
+        # Pages of two keys; page 2 fails once with a 500, then passes.
+        rule(fault="page_size", bucket="tp-proxy", max_keys=2)
+        rule(fault="status", bucket="tp-proxy", page=2, status=500, code="InternalError", times=1)
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket="tp-proxy")
+        try:
+            [o for p in pages for o in p.get("Contents", [])]
+            raise AssertionError("page 2 did not fail")
+        except ClientError as e:
+            assert error_code(e) == "InternalError", e
+        keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket="tp-proxy") for o in p["Contents"]]
+        assert keys == [f"k{i}" for i in range(5)], keys
+
+        rule(fault="status", key="k1", status=403, code="KMS.AccessDeniedException", message="no")
+        try:
+            s3.get_object(Bucket="tp-proxy", Key="k1")
+            raise AssertionError("no KMS denial")
+        except ClientError as e:
+            assert error_code(e) == "KMS.AccessDeniedException", e
+        rule(fault="cut", key="k2", times=1)
+        try:
+            s3.get_object(Bucket="tp-proxy", Key="k2")["Body"].read()
+            raise AssertionError("body not cut")
+        except (IncompleteReadError, ResponseStreamingError):
+            pass
+        rule(fault="stall", key="k3", times=1)
+        started = time.monotonic()
+        try:
+            s3.get_object(Bucket="tp-proxy", Key="k3")
+            raise AssertionError("no stall")
+        except Exception as e:  # botocore's ReadTimeoutError
+            assert "timeout" in type(e).__name__.lower() or "timed out" in str(e), repr(e)
+        assert time.monotonic() - started < 5
+        assert s3.get_object(Bucket="tp-proxy", Key="k3")["Body"].read() == b"b" * 100
+
+        seen = json.loads(call("GET", ep + "/_proxy/requests")[1])["requests"]
+        assert {r["service"] for r in seen if r["method"] == "PUT"} == {"s3"}, seen
+        faults = [r["fault"] for r in seen if r["fault"]]
+        assert faults == ["status", "status", "cut", "stall"], faults
+        status, _, _ = call("POST", ep + "/_proxy/rules", {"fault": "explode"})
+        assert status == 400
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 CHECKS: list[Callable[[Server], None]] = [
     check_s3_roundtrip,
     check_routing_other_services,
@@ -404,6 +481,7 @@ CHECKS: list[Callable[[Server], None]] = [
     check_fault_access_denied,
     check_fault_truncate_and_slow,
     check_control_errors,
+    check_fault_proxy,
 ]
 
 

@@ -13,6 +13,7 @@
     clippy::struct_excessive_bools
 )]
 
+pub mod proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
