@@ -9,7 +9,7 @@ use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location}
 use crate::chain::findings::{Finding, Judged};
 use crate::chain::keys::KeySet;
 use crate::chain::layout::{ChainKind, DigestScope, key_timestamp};
-use crate::chain::log::{LogVerdict, verify_log};
+use crate::chain::log::{LogVerdict, verify_log_within};
 use crate::chain::walk::ChainEvent;
 use crate::limits::Limits;
 use crate::source::{FetchError, ObjectSource};
@@ -68,10 +68,17 @@ fn verify_outside(
     limits: &Limits,
 ) -> Option<Result<crate::chain::digest::CheckedDigest, DigestFailure>> {
     let obj = fetched.as_ref().ok()?;
-    Some(
-        crate::chain::digest::parse_digest(kind, loc, obj, limits.max_digest_inflated_bytes)
-            .and_then(|p| p.verify(keys, home)),
-    )
+    // A digest over a size limit could not be judged: unreadable, not INVALID.
+    match crate::chain::digest::parse_digest_within(
+        kind,
+        loc,
+        obj,
+        limits.max_digest_inflated_bytes,
+    ) {
+        Ok(p) => Some(p.verify(keys, home)),
+        Err(crate::chain::digest::DigestParseError::Invalid(f)) => Some(Err(f)),
+        Err(crate::chain::digest::DigestParseError::OverLimit(_)) => None,
+    }
 }
 
 /// Listed digests the walk never reached (W3). Returns the findings and the log files the
@@ -313,10 +320,15 @@ async fn earliest_verdict<S: ObjectSource>(
         }
         Ok(obj) => match expected.get(location) {
             None => format!("the earliest version ({id}) is referenced by no verified digest"),
-            Some(want) => match verify_log(&obj.body, want) {
-                LogVerdict::Valid => format!("the earliest version ({id}) matches its digest"),
-                v => format!("the earliest version ({id}) is INVALID: {}", v.message()),
-            },
+            Some(want) => {
+                match verify_log_within(&obj.body, want, cfg.limits.max_log_inflated_bytes) {
+                    Ok(LogVerdict::Valid) => {
+                        format!("the earliest version ({id}) matches its digest")
+                    }
+                    Ok(v) => format!("the earliest version ({id}) is INVALID: {}", v.message()),
+                    Err(e) => format!("the earliest version ({id}) could not be read: {e}"),
+                }
+            }
         },
     }
 }

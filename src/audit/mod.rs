@@ -19,7 +19,7 @@ use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location,
 use crate::chain::findings::{Finding, TrailStatus};
 use crate::chain::keys::KeySet;
 use crate::chain::layout::{ChainKind, DigestScope, TrailArn, filter_listing, key_timestamp};
-use crate::chain::log::{LogVerdict, verify_log};
+use crate::chain::log::{LogVerdict, verify_log_within};
 use crate::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use crate::limits::Limits;
 use crate::source::{FetchError, FetchErrorKind, KeyProvider, ObjectSource};
@@ -257,8 +257,19 @@ impl<S: ObjectSource + 'static> Prefetcher<S> {
 type HashJob = (
     Vec<u8>,
     ExpectedHash,
-    tokio::sync::oneshot::Sender<LogVerdict>,
+    u64,
+    tokio::sync::oneshot::Sender<Result<LogVerdict, FetchError>>,
 );
+
+/// Inflates and hashes a log body within the decompressed-size limit; over it, the log is
+/// an `ERROR` (`too_large`), not a verdict.
+fn judge_log(
+    body: &[u8],
+    expected: &ExpectedHash,
+    max_inflated: u64,
+) -> Result<LogVerdict, FetchError> {
+    verify_log_within(body, expected, max_inflated).map_err(FetchError::from)
+}
 
 /// One thread per core that inflates and hashes log bodies. Downloads hand their bodies
 /// over without a thread hop per file, and the cores stay busy without oversubscribing the
@@ -277,10 +288,10 @@ fn hash_pool() -> Option<&'static std::sync::mpsc::Sender<HashJob>> {
                 std::thread::Builder::new()
                     .name(format!("trailproof-hash-{n}"))
                     .spawn(move || {
-                        while let Ok((body, expected, reply)) =
+                        while let Ok((body, expected, max, reply)) =
                             rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
                         {
-                            let _ = reply.send(verify_log(&body, &expected));
+                            let _ = reply.send(judge_log(&body, &expected, max));
                         }
                     })
                     .is_ok()
@@ -292,24 +303,30 @@ fn hash_pool() -> Option<&'static std::sync::mpsc::Sender<HashJob>> {
 }
 
 /// Inflates and hashes a log body off the async threads.
-async fn hash_log(body: Vec<u8>, expected: ExpectedHash) -> Result<LogVerdict, FetchError> {
+async fn hash_log(
+    body: Vec<u8>,
+    expected: ExpectedHash,
+    max_inflated: u64,
+) -> Result<LogVerdict, FetchError> {
     let failed = |e: &dyn std::fmt::Display| {
         FetchError::new(FetchErrorKind::Other, format!("hash task failed: {e}"))
     };
     if let Some(pool) = hash_pool() {
         let (reply, verdict) = tokio::sync::oneshot::channel();
-        match pool.send((body, expected, reply)) {
-            Ok(()) => return verdict.await.map_err(|e| failed(&e)),
-            Err(std::sync::mpsc::SendError((body, expected, _))) => {
-                return tokio::task::spawn_blocking(move || verify_log(&body, &expected))
-                    .await
-                    .map_err(|e| failed(&e));
+        match pool.send((body, expected, max_inflated, reply)) {
+            Ok(()) => return verdict.await.map_err(|e| failed(&e))?,
+            Err(std::sync::mpsc::SendError((body, expected, _, _))) => {
+                return tokio::task::spawn_blocking(move || {
+                    judge_log(&body, &expected, max_inflated)
+                })
+                .await
+                .map_err(|e| failed(&e))?;
             }
         }
     }
-    tokio::task::spawn_blocking(move || verify_log(&body, &expected))
+    tokio::task::spawn_blocking(move || judge_log(&body, &expected, max_inflated))
         .await
-        .map_err(|e| failed(&e))
+        .map_err(|e| failed(&e))?
 }
 
 impl<S> Drop for Prefetcher<S> {
@@ -324,12 +341,12 @@ async fn check_log<S: ObjectSource>(
     source: Arc<S>,
     location: Location,
     expected: ExpectedHash,
-    max: u64,
+    limits: Limits,
 ) -> Item {
-    let status = match source.get(&location, max).await {
+    let status = match source.get(&location, limits.max_log_bytes).await {
         Err(e) if e.is_not_found() => LogStatus::Missing,
         Err(e) => LogStatus::Error(e),
-        Ok(obj) => match hash_log(obj.body, expected).await {
+        Ok(obj) => match hash_log(obj.body, expected, limits.max_log_inflated_bytes).await {
             Ok(v) => LogStatus::Verdict(v),
             Err(e) => LogStatus::Error(e),
         },
@@ -489,7 +506,7 @@ where
                     }
                     Step::Event(ev) => {
                         seen.note(&ev);
-                        for p in pending_items(&source, ev, cfg.limits.max_log_bytes) {
+                        for p in pending_items(&source, ev, cfg.limits) {
                             if tx.send(p).await.is_err() {
                                 return;
                             }
@@ -547,7 +564,7 @@ where
 fn pending_items<S: ObjectSource + 'static>(
     source: &Arc<S>,
     ev: ChainEvent,
-    max_log: u64,
+    limits: Limits,
 ) -> Vec<Pending> {
     let ready = |item: Item| -> Pending { Box::pin(futures::future::ready(item)) };
     match ev {
@@ -566,7 +583,7 @@ fn pending_items<S: ObjectSource + 'static>(
                         Arc::clone(source),
                         log.location,
                         log.expected,
-                        max_log,
+                        limits,
                     )));
                 } else {
                     // The reference's request cannot even be built: `invalid format`.

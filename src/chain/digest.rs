@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::keys::{KeySet, load_key};
 use super::layout::ChainKind;
 use crate::hash::sha256_hex;
+use crate::limits::{Limit, LimitExceeded};
 use crate::time::{RecordTime, UtcTime, format_display, parse_record_clock, parse_record_time};
 
 /// An S3 object as fetched: body bytes and user metadata (names lower-case, without the
@@ -237,17 +238,44 @@ fn py_type(v: &Value) -> &'static str {
 }
 
 /// Inflates the first gzip member of a digest (trailing bytes are ignored, like the
-/// reference; a truncated or corrupt stream is an error).
+/// reference; a truncated or corrupt stream is `None`).
 /// Returns the inflated bytes and how many bytes followed the first member.
-fn inflate_digest(body: &[u8], limit: u64) -> Option<(Vec<u8>, usize)> {
+///
+/// # Errors
+/// [`LimitExceeded`] when more than `limit` bytes inflate (a gzip bomb).
+fn inflate_digest(body: &[u8], limit: u64) -> Result<Option<(Vec<u8>, usize)>, LimitExceeded> {
     let mut out = Vec::new();
     let mut dec = flate2::bufread::GzDecoder::new(body).take(limit.saturating_add(1));
-    dec.read_to_end(&mut out).ok()?;
+    let read = dec.read_to_end(&mut out);
     if out.len() as u64 > limit {
-        return None;
+        return Err(LimitExceeded {
+            limit: Limit::DigestInflatedBytes,
+            max: limit,
+        });
+    }
+    if read.is_err() {
+        return Ok(None);
     }
     let trailing = dec.into_inner().into_inner().len();
-    Some((out, trailing))
+    Ok(Some((out, trailing)))
+}
+
+/// Why [`parse_digest`] stopped: a verdict on the digest, or a limit that kept it from being
+/// judged at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DigestParseError {
+    /// The digest is INVALID.
+    #[error("{}", .0.message())]
+    Invalid(DigestFailure),
+    /// The digest could not be judged (an `ERROR`, reason `too_large`).
+    #[error(transparent)]
+    OverLimit(#[from] LimitExceeded),
+}
+
+impl From<DigestFailure> for DigestParseError {
+    fn from(f: DigestFailure) -> Self {
+        Self::Invalid(f)
+    }
 }
 
 /// Parses a date field the way the reference's `parse_date` fails on it.
@@ -274,6 +302,30 @@ const REQUIRED: [&str; 6] = [
 /// fields, original location.
 ///
 /// # Errors
+/// [`DigestParseError::Invalid`] with the [`DigestFailure`] of the first failing step, or
+/// [`DigestParseError::OverLimit`] when the digest inflates beyond `max_inflated` bytes.
+pub fn parse_digest_within(
+    kind: ChainKind,
+    fetched_from: &Location,
+    obj: &FetchedObject,
+    max_inflated: u64,
+) -> Result<ParsedDigest, DigestParseError> {
+    let (inflated, trailing_bytes) =
+        inflate_digest(&obj.body, max_inflated)?.ok_or(DigestFailure::InvalidFormat)?;
+    Ok(check_parsed(
+        kind,
+        fetched_from,
+        obj,
+        &inflated,
+        trailing_bytes,
+    )?)
+}
+
+/// [`parse_digest_within`] for callers that only want a verdict (tests, tools): a digest
+/// over `max_inflated` is reported as [`DigestFailure::InvalidFormat`]. The chain walk and
+/// the detectors use [`parse_digest_within`], where a breached limit is an `ERROR`.
+///
+/// # Errors
 /// The [`DigestFailure`] of the first failing step.
 pub fn parse_digest(
     kind: ChainKind,
@@ -281,9 +333,20 @@ pub fn parse_digest(
     obj: &FetchedObject,
     max_inflated: u64,
 ) -> Result<ParsedDigest, DigestFailure> {
-    let (inflated, trailing_bytes) =
-        inflate_digest(&obj.body, max_inflated).ok_or(DigestFailure::InvalidFormat)?;
-    let text = std::str::from_utf8(&inflated).map_err(|_| DigestFailure::InvalidFormat)?;
+    parse_digest_within(kind, fetched_from, obj, max_inflated).map_err(|e| match e {
+        DigestParseError::Invalid(f) => f,
+        DigestParseError::OverLimit(_) => DigestFailure::InvalidFormat,
+    })
+}
+
+fn check_parsed(
+    kind: ChainKind,
+    fetched_from: &Location,
+    obj: &FetchedObject,
+    inflated: &[u8],
+    trailing_bytes: usize,
+) -> Result<ParsedDigest, DigestFailure> {
+    let text = std::str::from_utf8(inflated).map_err(|_| DigestFailure::InvalidFormat)?;
     let json = super::pyjson::parse(text).map_err(|e| match e {
         super::pyjson::PyJsonError::Invalid => DigestFailure::InvalidFormat,
         super::pyjson::PyJsonError::TooDeep(m) => DigestFailure::Other(m.to_owned()),
@@ -328,7 +391,7 @@ pub fn parse_digest(
     Ok(ParsedDigest {
         kind,
         location: fetched_from.clone(),
-        inflated_sha256: sha256_hex(&inflated),
+        inflated_sha256: sha256_hex(inflated),
         json,
         signature_hex: signature.clone(),
         signature_algorithm: algorithm.clone(),
@@ -450,12 +513,7 @@ impl ParsedDigest {
             }
             _ => return Err(DigestFailure::InvalidFormat),
         };
-        let text = |k: &str| {
-            self.json
-                .get(k)
-                .and_then(Value::as_str)
-                .map(ToOwned::to_owned)
-        };
+        let text = |k: &str| present_text(self.json.get(k));
         let facts = DigestFacts {
             signature: self.signature_hex.clone(),
             signature_algorithm_meta: self.signature_algorithm.clone(),
@@ -505,6 +563,17 @@ fn verify_pkcs1v15(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) ->
     ) || try_with(Pkcs1v15Sign::new::<md5::Md5>(), &md5::Md5::digest(message))
 }
 
+/// A field the reference never reads, for the sanity and link checks: `None` when absent or
+/// null, the string itself, or Python's `str()` of a value of the wrong type (so a finding
+/// says `is 7`, not `is absent`, and a wrong-typed link never matches).
+fn present_text(v: Option<&Value>) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(py_str(other)),
+    }
+}
+
 /// Python truthiness of a JSON value.
 fn truthy(v: &Value) -> bool {
     match v {
@@ -549,10 +618,7 @@ fn parse_logs(v: Option<&Value>) -> Result<Vec<LogRef>, DigestFailure> {
             Ok(LogRef {
                 location: Location::new(py_str(bucket), py_str(key)),
                 expected,
-                hash_algorithm: item
-                    .get("hashAlgorithm")
-                    .and_then(Value::as_str)
-                    .map(ToOwned::to_owned),
+                hash_algorithm: present_text(item.get("hashAlgorithm")),
                 fetchable,
             })
         })
@@ -619,6 +685,29 @@ mod tests {
         let err =
             parse_digest(ChainKind::Standard, &Location::new("b", "k"), &obj, 1 << 20).unwrap_err();
         assert_eq!(err, DigestFailure::InvalidFormat);
+    }
+
+    #[test]
+    fn parse_digest_inflating_beyond_limit_is_over_limit_not_invalid() {
+        let obj = FetchedObject {
+            body: {
+                use std::io::Write as _;
+                let mut e =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(&[b' '; 5000]).unwrap();
+                e.finish().unwrap()
+            },
+            metadata: BTreeMap::new(),
+        };
+        let err = parse_digest_within(ChainKind::Standard, &Location::new("b", "k"), &obj, 4096)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            DigestParseError::OverLimit(LimitExceeded {
+                limit: Limit::DigestInflatedBytes,
+                max: 4096
+            })
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::io::{self, Read as _};
 
 use super::digest::ExpectedHash;
 use crate::hash::Sha256;
+use crate::limits::{Limit, LimitExceeded};
 
 /// Verdict on a log file whose bytes were read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -49,26 +50,56 @@ impl LogVerdict {
     }
 }
 
-/// Inflates `body`'s first gzip member into a hasher and judges it against `expected`.
+/// Inflates `body`'s first gzip member into a hasher and judges it against `expected`,
+/// without a bound on the decompressed size (see [`verify_log_within`]).
 #[must_use]
 pub fn verify_log(body: &[u8], expected: &ExpectedHash) -> LogVerdict {
+    match verify_log_within(body, expected, u64::MAX) {
+        Ok(v) => v,
+        // More than u64::MAX bytes cannot inflate from a slice; keep the type total anyway.
+        Err(_) => LogVerdict::HashMismatch,
+    }
+}
+
+/// Inflates `body`'s first gzip member into a hasher, chunk by chunk, and judges it against
+/// `expected`. Memory stays constant whatever the body inflates to; `max_inflated` bounds the
+/// work (a gzip bomb).
+///
+/// # Errors
+/// [`LimitExceeded`] (limit [`Limit::LogInflatedBytes`]) once more than `max_inflated` bytes
+/// have inflated: the log is then an `ERROR`, neither valid nor INVALID.
+pub fn verify_log_within(
+    body: &[u8],
+    expected: &ExpectedHash,
+    max_inflated: u64,
+) -> Result<LogVerdict, LimitExceeded> {
     let mut hasher = Sha256::new();
     let mut decoder = flate2::bufread::GzDecoder::new(body);
     let mut buf = vec![0u8; 64 * 1024];
+    let mut inflated: u64 = 0;
     loop {
         match decoder.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
+            Ok(n) => {
+                inflated = inflated.saturating_add(n as u64);
+                if inflated > max_inflated {
+                    return Err(LimitExceeded {
+                        limit: Limit::LogInflatedBytes,
+                        max: max_inflated,
+                    });
+                }
+                hasher.update(&buf[..n]);
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             // A stream cut short: zlib (the reference) yields what it inflated, no error.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-            Err(_) => return LogVerdict::InvalidFormat,
+            Err(_) => return Ok(LogVerdict::InvalidFormat),
         }
     }
     if !decoder.into_inner().is_empty() {
-        return LogVerdict::TrailingData;
+        return Ok(LogVerdict::TrailingData);
     }
-    match expected {
+    Ok(match expected {
         ExpectedHash::Missing => LogVerdict::InvalidFormat,
         ExpectedHash::NotAString => LogVerdict::HashMismatch,
         ExpectedHash::Hex(want) => {
@@ -78,7 +109,7 @@ pub fn verify_log(body: &[u8], expected: &ExpectedHash) -> LogVerdict {
                 LogVerdict::HashMismatch
             }
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -132,6 +163,18 @@ mod tests {
         assert_eq!(
             verify_log(&body[..body.len() - 8], &want(b"hello")),
             LogVerdict::Valid
+        );
+    }
+
+    #[test]
+    fn log_inflating_beyond_limit_is_limit_exceeded_not_a_verdict() {
+        let data = vec![0u8; 300_000];
+        let body = gz(&data);
+        let err = verify_log_within(&body, &want(&data), 200_000).unwrap_err();
+        assert_eq!(err.limit, Limit::LogInflatedBytes);
+        assert_eq!(
+            verify_log_within(&body, &want(&data), 300_000),
+            Ok(LogVerdict::Valid)
         );
     }
 

@@ -13,11 +13,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::digest::{
-    CheckedDigest, DigestFailure, FetchedObject, KeyNeed, Location, no_keys_message, parse_digest,
+    CheckedDigest, DigestFailure, DigestParseError, FetchedObject, KeyNeed, Location,
+    no_keys_message, parse_digest_within,
 };
 use super::keys::{KeySet, PublicKeyRecord};
 use super::layout::{ChainKind, DigestListing, key_timestamp};
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::source::FetchError;
 use crate::time::{UtcTime, parse_record_time};
 
@@ -283,6 +284,20 @@ impl ChainWalker {
         }
     }
 
+    /// The walk reached `max_chain_steps` and would go on: say so on the digest it stops at,
+    /// so the run is incomplete (an ERROR) rather than silently shorter.
+    fn stop_at_limit(&mut self, key: &str) -> Option<Need> {
+        let location = Location::new(&self.bucket, key);
+        self.record_visit(&location);
+        self.queue.push_back(ChainEvent::Error {
+            kind: self.kind,
+            location,
+            error: self.limits.exceeded(Limit::ChainSteps).into(),
+        });
+        self.phase = Phase::Done;
+        None
+    }
+
     /// One iteration of the reference's `while key and start <= last_start` loop.
     fn advance(&mut self, inp: &mut WalkInputs) -> Option<Need> {
         let key = match &self.key {
@@ -292,11 +307,12 @@ impl ChainWalker {
                 return None;
             }
         };
-        if self.last_start.is_none_or(|ls| self.start > ls)
-            || self.steps >= self.limits.max_chain_steps
-        {
+        if self.last_start.is_none_or(|ls| self.start > ls) {
             self.phase = Phase::Done;
             return None;
+        }
+        if self.steps >= self.limits.max_chain_steps {
+            return self.stop_at_limit(&key);
         }
         if !inp.listings.contains_key(&self.listing) {
             return Some(Need::Listing {
@@ -387,14 +403,18 @@ impl ChainWalker {
     }
 
     fn judge(&mut self, location: &Location, obj: &FetchedObject, windows: &KeyWindows) -> Judged {
-        let parsed = match parse_digest(
+        let parsed = match parse_digest_within(
             self.kind,
             location,
             obj,
             self.limits.max_digest_inflated_bytes,
         ) {
             Ok(p) => p,
-            Err(f) => return Judged::Done(Err(JudgeError::Invalid(f))),
+            Err(DigestParseError::Invalid(f)) => return Judged::Done(Err(JudgeError::Invalid(f))),
+            // A gzip bomb is not evidence of tampering: the digest is an ERROR.
+            Err(DigestParseError::OverLimit(e)) => {
+                return Judged::Done(Err(JudgeError::Fetch(e.into())));
+            }
         };
         match parsed.key_need(&self.keys) {
             Err(f) => return Judged::Done(Err(JudgeError::Invalid(f))),

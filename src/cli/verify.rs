@@ -598,7 +598,8 @@ async fn plan<S: ObjectSource, K: KeyProvider>(
         organization_id: org,
         account_id,
         concurrency: usize::from(args.concurrency),
-        limits: Limits::default(),
+        // `TRAILPROOF_MAX_*` override a limit for one run (docs/limits.md).
+        limits: Limits::from_lookup(|k| std::env::var(k).ok()).map_err(|e| Fatal(e.to_string()))?,
         detect: !args.reference_only,
         trail_status: status,
         unvalidated_trails,
