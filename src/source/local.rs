@@ -17,16 +17,59 @@ pub const META_SUFFIX: &str = ".meta.json";
 pub const ERROR_SUFFIX: &str = ".error.json";
 
 /// A bucket mirror on disk.
+///
+/// Nothing outside `root` is ever listed or read: bucket names, prefixes and keys with `..`,
+/// a root or a drive prefix map to no file (S3 holds no such object in the mirror), and a
+/// file or folder that resolves outside the root through a symbolic link is an `ERROR`
+/// (`could not be read`), never followed.
 #[derive(Debug, Clone)]
 pub struct LocalSource {
     root: PathBuf,
+    real_root: std::sync::OnceLock<Option<PathBuf>>,
+}
+
+/// Whether every component of `rel` is a plain name (no `..`, `.`-only, root or prefix).
+fn plain(rel: &str) -> bool {
+    Path::new(rel)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
 }
 
 impl LocalSource {
     /// A source reading below `root`.
     #[must_use]
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            real_root: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Refuses a file that resolves (through symbolic links) outside the root. A missing
+    /// file is `NotFound`, as when it is read.
+    fn confine(&self, path: &Path) -> Result<(), FetchError> {
+        let real = std::fs::canonicalize(path).map_err(|e| io_error(&e, path))?;
+        let root = self
+            .real_root
+            .get_or_init(|| std::fs::canonicalize(&self.root).ok());
+        match root {
+            Some(root) if real.starts_with(root) => Ok(()),
+            _ => Err(FetchError::new(
+                FetchErrorKind::Other,
+                format!("{}: resolves outside the bundle", path.display()),
+            )),
+        }
+    }
+
+    /// Reads a mirrored object and its metadata sidecar, both confined to the root.
+    fn read_confined(&self, path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError> {
+        self.confine(path)?;
+        let meta = meta_sidecar(path);
+        match self.confine(&meta) {
+            Err(e) if !e.is_not_found() => return Err(e),
+            _ => {}
+        }
+        read_object(path, max_bytes)
     }
 
     /// The recorded versioned listing of a bucket (`.trailproof/versions/<bucket>.json`).
@@ -88,7 +131,7 @@ impl LocalSource {
     /// `NotFound` when the key cannot be mapped to a file below the root.
     pub fn path(&self, bucket: &str, key: &str) -> Result<PathBuf, FetchError> {
         let rel = Path::new(bucket).join(key);
-        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        if bucket.is_empty() || !plain(bucket) || !plain(key) {
             return Err(FetchError::new(
                 FetchErrorKind::NotFound,
                 format!("key cannot be mapped to a file: {key}"),
@@ -144,10 +187,14 @@ impl ObjectSource for LocalSource {
         start_after: &str,
         _stop: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<String>, FetchError> {
-        // An empty bucket leaves no folder in a mirror: list it as empty.
-        let base = self.root.join(bucket);
         // Walk only the deepest folder named by the prefix.
         let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
+        // A bucket or prefix that would climb out of the mirror names no mirrored object.
+        if bucket.is_empty() || !plain(bucket) || !plain(dir_part) {
+            return Ok(Vec::new());
+        }
+        // An empty bucket leaves no folder in a mirror: list it as empty.
+        let base = self.root.join(bucket);
         let start_dir = base.join(dir_part);
         let mut keys = Vec::new();
         walk(&start_dir, &base, &mut keys).map_err(|e| io_error(&e, &start_dir))?;
@@ -157,6 +204,9 @@ impl ObjectSource for LocalSource {
     }
 
     async fn list_dirs(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        if bucket.is_empty() || !plain(bucket) || !plain(prefix.trim_end_matches('/')) {
+            return Ok(Vec::new());
+        }
         let dir = self.root.join(bucket).join(prefix.trim_end_matches('/'));
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Ok(Vec::new());
@@ -175,6 +225,9 @@ impl ObjectSource for LocalSource {
         bucket: &str,
         prefix: &str,
     ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
+        if bucket.is_empty() || !plain(bucket) {
+            return Ok(None);
+        }
         if let Some(e) = std::fs::read(self.versions_error(bucket, prefix))
             .ok()
             .and_then(|b| serde_json::from_slice::<FetchError>(&b).ok())
@@ -205,14 +258,21 @@ impl ObjectSource for LocalSource {
         max_bytes: u64,
     ) -> Result<FetchedObject, FetchError> {
         let path = self.version_path(location, version_id)?;
-        read_object(&path, max_bytes)
+        self.read_confined(&path, max_bytes)
     }
 
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
         let path = self.path(&location.bucket, &location.key)?;
         // Page-cache reads of small objects: cheaper inline than a thread hop.
-        match read_object(&path, max_bytes) {
-            Err(e) if e.is_not_found() => Err(recorded_error(&path).unwrap_or(e)),
+        match self.read_confined(&path, max_bytes) {
+            Err(e) if e.is_not_found() => {
+                let sidecar = error_sidecar(&path);
+                match self.confine(&sidecar) {
+                    Ok(()) => Err(recorded_error(&path).unwrap_or(e)),
+                    Err(refused) if !refused.is_not_found() => Err(refused),
+                    Err(_) => Err(e),
+                }
+            }
             other => other,
         }
     }
@@ -230,6 +290,13 @@ pub(crate) fn error_sidecar(path: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// The metadata sidecar of a mirrored object: `<file>.meta.json`.
+fn meta_sidecar(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(META_SUFFIX);
+    PathBuf::from(p)
+}
+
 /// Reads a mirrored object and its metadata sidecar (blocking).
 fn read_object(path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError> {
     let file = std::fs::File::open(path).map_err(|e| io_error(&e, path))?;
@@ -244,9 +311,7 @@ fn read_object(path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError>
     file.take(max_bytes)
         .read_to_end(&mut body)
         .map_err(|e| io_error(&e, path))?;
-    let mut meta_path = path.as_os_str().to_owned();
-    meta_path.push(META_SUFFIX);
-    let meta_path = PathBuf::from(meta_path);
+    let meta_path = meta_sidecar(path);
     let metadata = match std::fs::read(&meta_path) {
         Ok(bytes) => serde_json::from_slice::<BTreeMap<String, String>>(&bytes).map_err(|e| {
             FetchError::new(
