@@ -1,10 +1,15 @@
 //! Test-support generator: `trailproof-fixture keys DIR` writes throwaway keys;
 //! `trailproof-fixture trail OUT [--hours N] [--logs-per-hour N] [--records N] [--regions a,b]
 //! [--start T] [--bucket B] [--trail NAME]` writes a signed trail mirror, its
-//! `public-keys.json` and `world.json` (ARN, window) under OUT.
+//! `public-keys.json` and `world.json` (ARN, window) under OUT;
+//! `trailproof-fixture malformed OUT [--keys DIR]` writes the hostile-input corpus
+//! (`testdata/malformed/`, see `malformed.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+#[path = "trailproof-fixture/malformed.rs"]
+mod malformed;
 
 use trailproof::fixture::{TestKey, TrailSpec, World, committed_keys};
 use trailproof::time::{format_display, parse_user_time};
@@ -84,7 +89,17 @@ fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             Ok(())
         }
-        _ => Err("usage: trailproof-fixture keys DIR | trail OUT [options]".to_owned()),
+        Some("malformed") => {
+            let out = PathBuf::from(args.get(1).ok_or("malformed OUT")?);
+            let keys_dir =
+                PathBuf::from(arg(&args, "--keys").unwrap_or_else(|| "testdata/keys".to_owned()));
+            let n = malformed::write(&out, &keys_dir)?;
+            eprintln!("wrote {n} cases to {}", out.display());
+            Ok(())
+        }
+        _ => Err(
+            "usage: trailproof-fixture keys DIR | trail OUT [options] | malformed OUT".to_owned(),
+        ),
     }
 }
 
