@@ -1,0 +1,11 @@
+//! The activity record parser (`trailproof::activity`): one file through the summarizer.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../harness.rs"]
+mod harness;
+
+fuzz_target!(|data: &[u8]| {
+    harness::activity_record(data);
+});
