@@ -6,6 +6,8 @@
 //! - [`parse`] turns one file's bytes into records: gzip is detected by its magic bytes, and
 //!   `{"Records":[...]}`, bare JSON arrays, JSON Lines, `aws cloudtrail lookup-events` output
 //!   and `EventBridge` envelopes are accepted. Anything else is skipped with a reason code.
+//! - [`record`] decodes one record in a single pass, borrowing from the file's text: only
+//!   the fields the summary reads are built, each leniently (a wrong type reads as absent).
 //! - [`summary`] is a streaming aggregator whose memory is bounded by the number of distinct
 //!   keys (event names, sources, regions, actors…). It produces the [`summary::Summary`]
 //!   document (schema `trailproof.summary/1`): counts per event name, source, region and
@@ -21,5 +23,6 @@
 //! removed. Records from `--logs` are unverified (`"verification": "unverified"`).
 
 pub mod parse;
+pub mod record;
 pub mod sections;
 pub mod summary;

@@ -6,10 +6,14 @@
 //! Each element of any container is unwrapped the same way, so an array of `EventBridge`
 //! envelopes or JSON Lines of `lookup-events` items also work. Anything else is a [`Skip`].
 
+use std::borrow::Cow;
 use std::io::Read as _;
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::error::Category;
+
+use super::record::{Document, Element, Record, TopObject};
 
 /// The container a file's records were found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -105,16 +109,16 @@ pub struct ElementNotes {
     pub non_object_elements: u64,
 }
 
-/// The records of one accepted file.
-#[derive(Debug, Clone, PartialEq)]
+/// What one accepted file held (its records went to the caller's closure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parsed {
     /// The container the records came in.
     pub shape: Shape,
     /// Whether the file was gzip-compressed.
     pub gzip: bool,
-    /// The records, each a JSON object.
-    pub records: Vec<Value>,
-    /// Element-level problems (those elements are not in `records`).
+    /// Records handed to the closure.
+    pub records: u64,
+    /// Element-level problems (those elements were not handed over).
     pub notes: ElementNotes,
 }
 
@@ -125,9 +129,9 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 ///
 /// # Errors
 /// [`Skip::GzipInvalid`] for a corrupt stream, [`Skip::TooLarge`] beyond `limit`.
-pub fn maybe_gunzip(body: &[u8], limit: u64) -> Result<(std::borrow::Cow<'_, [u8]>, bool), Skip> {
+pub fn maybe_gunzip(body: &[u8], limit: u64) -> Result<(Cow<'_, [u8]>, bool), Skip> {
     if !body.starts_with(&GZIP_MAGIC) {
-        return Ok((std::borrow::Cow::Borrowed(body), false));
+        return Ok((Cow::Borrowed(body), false));
     }
     let mut out = Vec::new();
     let mut dec = flate2::bufread::MultiGzDecoder::new(body).take(limit.saturating_add(1));
@@ -135,128 +139,209 @@ pub fn maybe_gunzip(body: &[u8], limit: u64) -> Result<(std::borrow::Cow<'_, [u8
     if out.len() as u64 > limit {
         return Err(Skip::TooLarge);
     }
-    Ok((std::borrow::Cow::Owned(out), true))
+    Ok((Cow::Owned(out), true))
 }
 
-/// Parses one file's bytes (plain or gzip) into records.
+/// Where records go, with the element-level notes.
+struct Sink<'f> {
+    each: &'f mut dyn FnMut(&Record<'_>),
+    records: u64,
+    notes: ElementNotes,
+}
+
+impl Sink<'_> {
+    fn emit(&mut self, r: &Record<'_>) {
+        self.records += 1;
+        (self.each)(r);
+    }
+
+    /// Unwraps a lookup-events item (`CloudTrailEvent` string or object) or an `EventBridge`
+    /// envelope (`detail` object, on an element that is not itself a record); any other
+    /// object is the record itself.
+    fn element(&mut self, el: Element<'_>) {
+        let Element::Object(rec) = el else {
+            self.notes.non_object_elements += 1;
+            return;
+        };
+        if let Some(raw) = rec.cloudtrail_event {
+            let text = raw.get().trim_start();
+            let ok = if text.starts_with('"') {
+                serde_json::from_str::<String>(text).is_ok_and(|inner| self.embedded(&inner))
+            } else {
+                text.starts_with('{') && self.embedded(text)
+            };
+            if !ok {
+                self.notes.bad_embedded_events += 1;
+            }
+            return;
+        }
+        if let Some(detail) = rec.detail
+            && detail.get().trim_start().starts_with('{')
+            && !rec.looks_like_record()
+        {
+            // An object always decodes as one.
+            let _ = self.embedded(detail.get());
+            return;
+        }
+        self.emit(&rec);
+    }
+
+    /// A record given as its own JSON text; whether it was an object.
+    fn embedded(&mut self, text: &str) -> bool {
+        with_element(text, &mut |el| match el {
+            Element::Object(r) => {
+                self.emit(&r);
+                true
+            }
+            Element::NotObject => false,
+        })
+        .unwrap_or(false)
+    }
+}
+
+/// Decodes one JSON value as an [`Element`]. A value the single-pass decoder refuses although
+/// it is JSON (an object with a duplicate key) is decoded once more from its canonical form,
+/// where the last duplicate wins. `None` when the text is not JSON.
+fn with_element<T>(text: &str, f: &mut dyn FnMut(Element<'_>) -> T) -> Option<T> {
+    match serde_json::from_str::<Element>(text) {
+        Ok(el) => Some(f(el)),
+        Err(e) if e.classify() == Category::Data => {
+            let canonical =
+                serde_json::to_string(&serde_json::from_str::<Value>(text).ok()?).ok()?;
+            serde_json::from_str::<Element>(&canonical).ok().map(f)
+        }
+        Err(_) => None,
+    }
+}
+
+/// Parses one file's bytes (plain or gzip) and hands every record to `each`, in file order.
 ///
 /// # Errors
 /// A [`Skip`] saying why the file holds no readable records.
-pub fn parse_file(body: &[u8], inflate_limit: u64) -> Result<Parsed, Skip> {
+pub fn parse_file(
+    body: &[u8],
+    inflate_limit: u64,
+    each: &mut dyn FnMut(&Record<'_>),
+) -> Result<Parsed, Skip> {
     let (bytes, gzip) = maybe_gunzip(body, inflate_limit)?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(Skip::Empty);
     }
-    let mut notes = ElementNotes::default();
-    let (shape, elements) = match serde_json::from_slice::<Value>(text) {
-        Ok(doc) => classify(doc)?,
-        Err(_) => (Shape::JsonLines, json_lines(text, &mut notes)?),
+    let mut sink = Sink {
+        each,
+        records: 0,
+        notes: ElementNotes::default(),
     };
-    let mut records = Vec::with_capacity(elements.len());
-    for el in elements {
-        match unwrap_element(el) {
-            Element::Record(r) => records.push(r),
-            Element::BadEmbedded => notes.bad_embedded_events += 1,
-            Element::NotObject => notes.non_object_elements += 1,
-        }
-    }
+    let document = std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| document(s, &mut sink));
+    let shape = if let Some(shape) = document {
+        shape?
+    } else {
+        json_lines(text, &mut sink)?;
+        Shape::JsonLines
+    };
     Ok(Parsed {
         shape,
         gzip,
-        records,
-        notes,
+        records: sink.records,
+        notes: sink.notes,
     })
 }
 
-/// Decides the shape of a file that is one JSON document.
-fn classify(doc: Value) -> Result<(Shape, Vec<Value>), Skip> {
-    match doc {
-        Value::Array(items) => Ok((Shape::JsonArray, items)),
-        Value::Object(mut map) => {
-            if matches!(map.get("Records"), Some(Value::Array(_)))
-                && let Some(Value::Array(items)) = map.remove("Records")
-            {
-                return Ok((Shape::CloudTrail, items));
-            }
-            if matches!(map.get("Events"), Some(Value::Array(_)))
-                && let Some(Value::Array(items)) = map.remove("Events")
-            {
-                return Ok((Shape::LookupEvents, items));
-            }
-            if map.contains_key("digestPublicKeyFingerprint")
-                || (map.contains_key("logFiles") && map.contains_key("digestStartTime"))
-            {
-                return Err(Skip::DigestFile);
-            }
-            if matches!(map.get("detail"), Some(Value::Object(_))) {
-                return Ok((Shape::EventBridge, vec![Value::Object(map)]));
-            }
-            if looks_like_record(&map) {
-                // A one-line JSON Lines file.
-                return Ok((Shape::JsonLines, vec![Value::Object(map)]));
-            }
-            Err(Skip::UnknownShape)
+/// Reads `text` as one JSON document; `None` when it is not one (then it may be JSON Lines).
+fn document(text: &str, sink: &mut Sink<'_>) -> Option<Result<Shape, Skip>> {
+    match serde_json::from_str::<Document>(text) {
+        Ok(doc) => Some(classify(doc, text, sink)),
+        Err(e) if e.classify() == Category::Data => {
+            // A duplicate key somewhere: decode the canonical form (the last duplicate wins).
+            let canonical =
+                serde_json::to_string(&serde_json::from_str::<Value>(text).ok()?).ok()?;
+            let doc = serde_json::from_str::<Document>(&canonical).ok()?;
+            Some(classify(doc, &canonical, sink))
         }
-        _ => Err(Skip::UnknownShape),
+        Err(_) => None,
     }
 }
 
-fn looks_like_record(map: &serde_json::Map<String, Value>) -> bool {
-    ["eventName", "eventSource", "eventVersion", "eventID"]
-        .iter()
-        .any(|k| map.contains_key(*k))
+/// Decides the shape of a file that is one JSON document and hands over its records.
+fn classify(doc: Document<'_>, text: &str, sink: &mut Sink<'_>) -> Result<Shape, Skip> {
+    let top = match doc {
+        Document::Array(items) => {
+            for el in items {
+                sink.element(el);
+            }
+            return Ok(Shape::JsonArray);
+        }
+        Document::Scalar => return Err(Skip::UnknownShape),
+        Document::Object(top) => top,
+    };
+    let TopObject {
+        records,
+        events,
+        digest_fingerprint,
+        log_files,
+        digest_start_time,
+        detail,
+        event_name,
+        event_source,
+        event_version,
+        event_id,
+    } = *top;
+    if let Some(items) = records.0 {
+        for el in items {
+            sink.element(el);
+        }
+        return Ok(Shape::CloudTrail);
+    }
+    if let Some(items) = events.0 {
+        for el in items {
+            sink.element(el);
+        }
+        return Ok(Shape::LookupEvents);
+    }
+    if digest_fingerprint.is_some() || (log_files.is_some() && digest_start_time.is_some()) {
+        return Err(Skip::DigestFile);
+    }
+    let envelope = detail.is_some_and(|d| d.get().trim_start().starts_with('{'));
+    let record = event_name.is_some()
+        || event_source.is_some()
+        || event_version.is_some()
+        || event_id.is_some();
+    if envelope || record {
+        // The whole document is one element (an envelope, or a one-line JSON Lines file).
+        with_element(text, &mut |el| sink.element(el));
+        return Ok(if envelope {
+            Shape::EventBridge
+        } else {
+            Shape::JsonLines
+        });
+    }
+    Err(Skip::UnknownShape)
 }
 
-fn json_lines(text: &[u8], notes: &mut ElementNotes) -> Result<Vec<Value>, Skip> {
-    let mut out = Vec::new();
+/// One JSON value per line; lines that are not JSON are counted.
+fn json_lines(text: &[u8], sink: &mut Sink<'_>) -> Result<(), Skip> {
+    let mut good = 0u64;
     let mut bad = 0u64;
     for line in text.split(|b| *b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Value>(line) {
-            Ok(v) => out.push(v),
-            Err(_) => bad += 1,
+        let read = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| with_element(l, &mut |el| sink.element(el)));
+        match read {
+            Some(()) => good += 1,
+            None => bad += 1,
         }
     }
-    if out.is_empty() {
+    if good == 0 {
         return Err(Skip::NotJson);
     }
-    notes.bad_lines += bad;
-    Ok(out)
-}
-
-enum Element {
-    Record(Value),
-    BadEmbedded,
-    NotObject,
-}
-
-/// Unwraps a lookup-events item (`CloudTrailEvent` string) or an `EventBridge` envelope
-/// (`detail` object); any other object is taken as the record itself.
-fn unwrap_element(el: Value) -> Element {
-    let Value::Object(mut map) = el else {
-        return Element::NotObject;
-    };
-    if let Some(embedded) = map.get("CloudTrailEvent") {
-        return match embedded {
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => Element::Record(v),
-                _ => Element::BadEmbedded,
-            },
-            Value::Object(_) => map
-                .remove("CloudTrailEvent")
-                .map_or(Element::BadEmbedded, Element::Record),
-            _ => Element::BadEmbedded,
-        };
-    }
-    if matches!(map.get("detail"), Some(Value::Object(_))) && !looks_like_record(&map) {
-        return map
-            .remove("detail")
-            .map_or(Element::NotObject, Element::Record);
-    }
-    Element::Record(Value::Object(map))
+    sink.notes.bad_lines += bad;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -272,75 +357,94 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn names(p: &Parsed) -> Vec<&str> {
-        p.records
-            .iter()
-            .map(|r| r["eventName"].as_str().unwrap_or("?"))
-            .collect()
+    /// The parse result and the `eventName` of every record handed over.
+    fn parse(body: &[u8], limit: u64) -> (Result<Parsed, Skip>, Vec<String>) {
+        let mut names = Vec::new();
+        let p = super::parse_file(body, limit, &mut |r: &Record<'_>| {
+            names.push(r.event_name.get().unwrap_or("?").to_owned());
+        });
+        (p, names)
+    }
+
+    fn parse_file(body: &[u8], limit: u64) -> Result<Parsed, Skip> {
+        super::parse_file(body, limit, &mut |_| {})
     }
 
     #[test]
     fn cloudtrail_records_plain_and_gzip() {
         let doc = br#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#;
-        let p = parse_file(doc, LIMIT).unwrap();
+        let (p, n) = parse(doc, LIMIT);
+        let p = p.unwrap();
         assert_eq!((p.shape, p.gzip), (Shape::CloudTrail, false));
-        assert_eq!(names(&p), ["A", "B"]);
-        let p = parse_file(&gz(doc), LIMIT).unwrap();
+        assert_eq!(n, ["A", "B"]);
+        let (p, n) = parse(&gz(doc), LIMIT);
+        let p = p.unwrap();
         assert_eq!((p.shape, p.gzip), (Shape::CloudTrail, true));
-        assert_eq!(names(&p), ["A", "B"]);
+        assert_eq!(n, ["A", "B"]);
     }
 
     #[test]
     fn gzip_is_detected_by_magic_and_concatenated_members_are_read() {
         let mut two = gz(br#"{"eventName":"A"}"#);
         two.extend(gz(b"\n{\"eventName\":\"B\"}\n"));
-        let p = parse_file(&two, LIMIT).unwrap();
+        let (p, n) = parse(&two, LIMIT);
+        let p = p.unwrap();
         assert_eq!(p.shape, Shape::JsonLines);
-        assert_eq!(names(&p), ["A", "B"]);
+        assert_eq!(n, ["A", "B"]);
     }
 
     #[test]
     fn bare_array_with_odd_elements() {
-        let p = parse_file(br#"[{"eventName":"A"}, 3, null, "x"]"#, LIMIT).unwrap();
+        let (p, n) = parse(br#"[{"eventName":"A"}, 3, null, "x"]"#, LIMIT);
+        let p = p.unwrap();
         assert_eq!(p.shape, Shape::JsonArray);
-        assert_eq!(names(&p), ["A"]);
+        assert_eq!(n, ["A"]);
         assert_eq!(p.notes.non_object_elements, 3);
     }
 
     #[test]
     fn json_lines_with_a_bad_line_and_bom() {
         let doc = b"\xEF\xBB\xBF{\"eventName\":\"A\"}\r\n\nnot json\n{\"eventName\":\"B\"}";
-        let p = parse_file(doc, LIMIT).unwrap();
+        let (p, n) = parse(doc, LIMIT);
+        let p = p.unwrap();
         assert_eq!(p.shape, Shape::JsonLines);
-        assert_eq!(names(&p), ["A", "B"]);
+        assert_eq!(n, ["A", "B"]);
         assert_eq!(p.notes.bad_lines, 1);
     }
 
     #[test]
     fn single_record_is_one_line_json_lines() {
-        let p = parse_file(br#"{"eventName":"A","eventTime":"x"}"#, LIMIT).unwrap();
-        assert_eq!((p.shape, names(&p)), (Shape::JsonLines, vec!["A"]));
+        let (p, n) = parse(br#"{"eventName":"A","eventTime":"x"}"#, LIMIT);
+        let p = p.unwrap();
+        assert_eq!((p.shape, n), (Shape::JsonLines, vec!["A".to_owned()]));
     }
 
     #[test]
     fn lookup_events_strings_and_a_broken_one() {
         let doc = br#"{"Events":[{"EventId":"1","CloudTrailEvent":"{\"eventName\":\"A\"}"},
             {"CloudTrailEvent":"{not json"},{"CloudTrailEvent":{"eventName":"B"}},{"CloudTrailEvent":5}]}"#;
-        let p = parse_file(doc, LIMIT).unwrap();
+        let (p, n) = parse(doc, LIMIT);
+        let p = p.unwrap();
         assert_eq!(p.shape, Shape::LookupEvents);
-        assert_eq!(names(&p), ["A", "B"]);
+        assert_eq!(n, ["A", "B"]);
         assert_eq!(p.notes.bad_embedded_events, 2);
     }
 
     #[test]
     fn eventbridge_single_array_and_lines() {
         let env = r#"{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventName":"A"}}"#;
-        let p = parse_file(env.as_bytes(), LIMIT).unwrap();
-        assert_eq!((p.shape, names(&p)), (Shape::EventBridge, vec!["A"]));
-        let p = parse_file(format!("[{env},{env}]").as_bytes(), LIMIT).unwrap();
-        assert_eq!((p.shape, p.records.len()), (Shape::JsonArray, 2));
-        let p = parse_file(format!("{env}\n{env}\n").as_bytes(), LIMIT).unwrap();
-        assert_eq!((p.shape, p.records.len()), (Shape::JsonLines, 2));
+        let (p, n) = parse(env.as_bytes(), LIMIT);
+        let p = p.unwrap();
+        assert_eq!((p.shape, n), (Shape::EventBridge, vec!["A".to_owned()]));
+        let (p, n) = parse(format!("[{env},{env}]").as_bytes(), LIMIT);
+        let p = p.unwrap();
+        assert_eq!((p.shape, p.records, n.len()), (Shape::JsonArray, 2, 2));
+        let (p, n) = parse(format!("{env}\n{env}\n").as_bytes(), LIMIT);
+        let p = p.unwrap();
+        assert_eq!(
+            (p.shape, p.records, n),
+            (Shape::JsonLines, 2, vec!["A".to_owned(); 2])
+        );
     }
 
     #[test]
@@ -368,6 +472,43 @@ mod tests {
         );
         let big = gz(&vec![b' '; 4096]);
         assert_eq!(parse_file(&big, 1000), Err(Skip::TooLarge));
+    }
+
+    #[test]
+    fn duplicate_keys_are_read_with_the_last_one_winning() {
+        // The single-pass decoder refuses duplicate fields; the file is decoded once more
+        // from its canonical form (as a JSON object keeps only the last duplicate).
+        let doc = br#"{"Records":[{"eventName":"A","eventName":"B"},{"eventName":"C"}]}"#;
+        let (p, n) = parse(doc, LIMIT);
+        assert_eq!(
+            (p.unwrap().shape, n),
+            (Shape::CloudTrail, vec!["B".to_owned(), "C".to_owned()])
+        );
+        let lines = b"{\"eventName\":\"A\",\"eventName\":\"B\"}\n{\"eventName\":\"C\"}\n";
+        let (p, n) = parse(lines, LIMIT);
+        assert_eq!(
+            (p.unwrap().shape, n),
+            (Shape::JsonLines, vec!["B".to_owned(), "C".to_owned()])
+        );
+    }
+
+    #[test]
+    fn wrong_types_read_as_absent_without_losing_the_record() {
+        let doc =
+            br#"{"Records":[{"eventName":7,"userIdentity":"x","readOnly":[1],"eventID":{"a":1},
+            "requestParameters":"text","eventTime":null,"errorCode":false}]}"#;
+        let mut seen = Vec::new();
+        let p = super::parse_file(doc, LIMIT, &mut |r: &Record<'_>| {
+            seen.push((
+                r.event_name.get().map(str::to_owned),
+                r.identity().is_none(),
+                r.event_id.0.is_some(),
+                r.error_code.present,
+            ));
+        })
+        .unwrap();
+        assert_eq!(p.records, 1);
+        assert_eq!(seen, [(None, true, true, true)]);
     }
 
     #[test]

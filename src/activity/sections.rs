@@ -12,6 +12,9 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::record::{Flag, Record};
+use super::summary::{count, slot};
+
 /// Occurrences kept per section (the counts are complete; the list is a sample, oldest
 /// first in file order).
 pub const MAX_EXAMPLES: usize = 100;
@@ -160,10 +163,6 @@ const PROTECTION: &[(&str, &str)] = &[
     ("rds.amazonaws.com", "ModifyDBClusterSnapshotAttribute"),
 ];
 
-fn text<'a>(r: &'a Value, key: &str) -> &'a str {
-    r.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
 impl Section {
     /// Adds a later shard's counts; its examples follow this one's (file order kept).
     fn merge(&mut self, later: Self) {
@@ -176,22 +175,22 @@ impl Section {
         self.examples.truncate(MAX_EXAMPLES);
     }
 
-    fn add(&mut self, r: &Value, actor: &str, detail: String) {
+    fn add(&mut self, r: &Record<'_>, actor: &str, detail: String) {
         self.total += 1;
-        let error = text(r, "errorCode");
+        let error = r.error_code.text.or_empty();
         if !error.is_empty() {
             self.failed += 1;
         }
-        let name = text(r, "eventName");
-        *self.by_event_name.entry(name.to_owned()).or_insert(0) += 1;
+        let name = r.event_name.or_empty();
+        count(&mut self.by_event_name, name);
         if self.examples.len() < MAX_EXAMPLES {
             self.examples.push(Occurrence {
-                time: text(r, "eventTime").to_owned(),
-                source: text(r, "eventSource").to_owned(),
+                time: r.event_time.or_empty().to_owned(),
+                source: r.event_source.or_empty().to_owned(),
                 name: name.to_owned(),
                 actor: actor.to_owned(),
-                source_ip: text(r, "sourceIPAddress").to_owned(),
-                region: text(r, "awsRegion").to_owned(),
+                source_ip: r.source_ip_address.or_empty().to_owned(),
+                region: r.aws_region.or_empty().to_owned(),
                 outcome: if error.is_empty() {
                     "success".to_owned()
                 } else {
@@ -204,13 +203,13 @@ impl Section {
 }
 
 /// The open-to-the-world CIDRs of a security-group request, if any.
-fn world_open(r: &Value) -> Vec<&'static str> {
-    let Some(params) = r.get("requestParameters") else {
+fn world_open(r: &Record<'_>) -> Vec<&'static str> {
+    let Some(params) = r.request_parameters_value() else {
         return Vec::new();
     };
     // The rule lists nest differently across API versions; look at every string value.
     let mut found = BTreeSet::new();
-    let mut stack = vec![params];
+    let mut stack = vec![&params];
     while let Some(v) = stack.pop() {
         match v {
             Value::String(s) => match s.trim() {
@@ -277,8 +276,8 @@ pub fn agent_family(ua: &str) -> &'static str {
 }
 
 /// What a `PutEventSelectors` call switched off, when it narrowed management events.
-fn selector_detail(r: &Value) -> String {
-    let Some(params) = r.get("requestParameters") else {
+fn selector_detail(r: &Record<'_>) -> String {
+    let Some(params) = r.request_parameters_value() else {
         return String::new();
     };
     let body = params.to_string();
@@ -299,17 +298,14 @@ fn selector_detail(r: &Value) -> String {
 }
 
 /// For credential-creating IAM calls, the target user when it is not the caller.
-fn other_user(r: &Value) -> String {
-    let target = r
-        .get("requestParameters")
+fn other_user(r: &Record<'_>) -> String {
+    let params = r.request_parameters_value();
+    let target = params
+        .as_ref()
         .and_then(|p| p.get("userName"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let caller = r
-        .get("userIdentity")
-        .and_then(|u| u.get("userName"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let caller = r.identity().map_or("", |u| u.user_name.or_empty());
     if !target.is_empty() && target != caller {
         format!("for another user: {target}")
     } else {
@@ -341,9 +337,9 @@ impl Sections {
     }
 
     /// Adds one record; `actor` is its actor key.
-    pub fn observe(&mut self, r: &Value, actor: &str) {
-        let source = text(r, "eventSource");
-        let name = text(r, "eventName");
+    pub fn observe(&mut self, r: &Record<'_>, actor: &str) {
+        let source = r.event_source.or_empty();
+        let name = r.event_name.or_empty();
         if TAMPERING.contains(&(source, name)) {
             let detail = if name == "PutEventSelectors" {
                 selector_detail(r)
@@ -352,25 +348,18 @@ impl Sections {
             };
             self.logging_tampering.add(r, actor, detail);
         }
-        if text(r, "eventType") == "AwsCloudTrailInsight" {
-            let state = r
-                .get("insightDetails")
-                .and_then(|d| d.get("state"))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let kind = r
-                .get("insightDetails")
-                .and_then(|d| d.get("insightType"))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            self.insight_events
-                .add(r, actor, format!("{kind} {state}").trim().to_owned());
+        if r.event_type.get() == Some("AwsCloudTrailInsight") {
+            let (kind, state) = r.insight();
+            let detail = format!("{} {}", kind.or_empty(), state.or_empty());
+            self.insight_events.add(r, actor, detail.trim().to_owned());
         }
-        let ip = text(r, "sourceIPAddress");
+        let ip = r.source_ip_address.or_empty();
         if !ip.is_empty() {
             // The smallest actors are kept: the same set in any record order.
-            let set = self.actors_by_source_ip.entry(ip.to_owned()).or_default();
-            if set.len() < MAX_ACTORS_PER_IP || set.last().is_some_and(|l| actor < l.as_str()) {
+            if let Some(set) = slot(&mut self.actors_by_source_ip, ip)
+                && !set.contains(actor)
+                && (set.len() < MAX_ACTORS_PER_IP || set.last().is_some_and(|l| actor < l.as_str()))
+            {
                 set.insert(actor.to_owned());
                 while set.len() > MAX_ACTORS_PER_IP {
                     set.pop_last();
@@ -381,7 +370,7 @@ impl Sections {
             self.protection_changes.add(r, actor, String::new());
         }
         if source == "iam.amazonaws.com"
-            && r.get("readOnly").and_then(Value::as_bool) != Some(true)
+            && r.read_only != Flag::Bool(true)
             && !name.starts_with("Get")
             && !name.starts_with("List")
             && !name.starts_with("Generate")
@@ -414,7 +403,7 @@ impl Sections {
         *self.source_ip_classes.entry(ip_class(ip)).or_insert(0) += 1;
         *self
             .user_agent_families
-            .entry(agent_family(text(r, "userAgent")))
+            .entry(agent_family(r.user_agent.or_empty()))
             .or_insert(0) += 1;
     }
 
@@ -554,26 +543,39 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn observe(s: &mut Sections, v: &Value, actor: &str) {
+        let text = v.to_string();
+        let Ok(super::super::record::Element::Object(r)) = serde_json::from_str(&text) else {
+            panic!("not an object: {text}");
+        };
+        s.observe(&r, actor);
+    }
+
     #[test]
     fn world_open_ingress_is_found_in_any_nesting() {
         let r = json!({"eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress",
             "requestParameters": {"ipPermissions": {"items": [{"ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]},
             "ipv6Ranges": {"items": [{"cidrIpv6": "::/0"}]}}]}}});
         let mut s = Sections::default();
-        s.observe(&r, "arn:aws:iam::1:user/a");
+        observe(&mut s, &r, "arn:aws:iam::1:user/a");
         assert_eq!(s.network_exposure.total, 1);
         assert_eq!(s.network_exposure.examples[0].detail, "0.0.0.0/0, ::/0");
         let closed = json!({"eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress",
             "requestParameters": {"cidrIp": "10.0.0.0/8"}});
-        s.observe(&closed, "a");
+        observe(&mut s, &closed, "a");
         assert_eq!(s.network_exposure.total, 1);
     }
 
     #[test]
     fn tampering_counts_denied_attempts_too() {
         let mut s = Sections::default();
-        s.observe(&json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging", "errorCode": "AccessDenied"}), "a");
-        s.observe(
+        observe(
+            &mut s,
+            &json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging", "errorCode": "AccessDenied"}),
+            "a",
+        );
+        observe(
+            &mut s,
             &json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "PutEventSelectors"}),
             "a",
         );
@@ -587,19 +589,25 @@ mod tests {
     #[test]
     fn blinding_selectors_and_keys_for_others_are_spelled_out() {
         let mut s = Sections::default();
-        s.observe(&json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "PutEventSelectors",
-            "requestParameters": {"eventSelectors": [{"readWriteType": "ReadOnly", "includeManagementEvents": false}]}}), "a");
+        observe(
+            &mut s,
+            &json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "PutEventSelectors",
+            "requestParameters": {"eventSelectors": [{"readWriteType": "ReadOnly", "includeManagementEvents": false}]}}),
+            "a",
+        );
         assert_eq!(
             s.logging_tampering.examples[0].detail,
             "management events switched off; write events no longer logged"
         );
-        s.observe(
+        observe(
+            &mut s,
             &json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey",
             "userIdentity": {"userName": "mallory"}, "requestParameters": {"userName": "admin"}}),
             "a",
         );
         assert_eq!(s.iam_changes.examples[0].detail, "for another user: admin");
-        s.observe(
+        observe(
+            &mut s,
             &json!({"eventType": "AwsCloudTrailInsight", "eventName": "ListBuckets",
             "insightDetails": {"state": "Start", "insightType": "ApiCallRateInsight"}}),
             "a",
@@ -613,11 +621,16 @@ mod tests {
     #[test]
     fn iam_reads_are_not_changes() {
         let mut s = Sections::default();
-        s.observe(
+        observe(
+            &mut s,
             &json!({"eventSource": "iam.amazonaws.com", "eventName": "GetUser"}),
             "a",
         );
-        s.observe(&json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey", "readOnly": false}), "a");
+        observe(
+            &mut s,
+            &json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey", "readOnly": false}),
+            "a",
+        );
         assert_eq!(s.iam_changes.total, 1);
     }
 

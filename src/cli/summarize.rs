@@ -494,7 +494,7 @@ mod tests {
     #[test]
     fn markdown_escapes_record_values() {
         let mut s = Summarizer::default();
-        s.add_record(
+        s.add_value(
             &serde_json::json!({"eventName": "Evil|<img>\n", "eventTime": "2024-01-01T00:00:00Z"}),
         );
         let md = render_markdown(&s.finish());
