@@ -167,11 +167,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    tracing::info!(
-        snapshot = ?args.snapshot,
-        elapsed_ms = super::elapsed_ms(phase),
-        "compliance snapshot ready (live when no file)"
-    );
+    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "snapshot ready");
 
     let bundle = args.verify.bundle.clone();
     let key_file = args.verify.public_keys.clone().or_else(|| {
@@ -186,20 +182,12 @@ pub async fn run(args: ReportArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    tracing::info!(
-        exit_code = integrity.exit_code,
-        elapsed_ms = super::elapsed_ms(phase),
-        "verification done"
-    );
+    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "verification done");
 
     let phase = std::time::Instant::now();
     let mut inputs = Vec::new();
     let summary = summarize_listed(&source, &integrity, &mut inputs, Summarizer::default()).await;
-    tracing::info!(
-        files = inputs.len(),
-        elapsed_ms = super::elapsed_ms(phase),
-        "verified log files summarised"
-    );
+    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "summarised");
     inputs.extend(
         [
             args.snapshot.as_deref(),
