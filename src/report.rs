@@ -12,7 +12,7 @@ use crate::time::{RecordTime, UtcTime, format_rfc3339};
 pub const SCHEMA_VERSION: &str = "trailproof.verify/1";
 
 /// Valid / invalid / error counts of one kind of file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Tally {
     /// Verified intact.
     pub valid: u64,
@@ -37,7 +37,7 @@ impl Tally {
 }
 
 /// Counts of a region or a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Standard digests.
     pub digests: Tally,

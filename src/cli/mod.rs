@@ -8,6 +8,7 @@ pub mod completions;
 pub mod controls;
 pub mod exit;
 pub mod logging;
+pub mod org;
 pub mod report;
 pub mod summarize;
 pub mod verify;
@@ -49,6 +50,9 @@ pub enum Command {
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
     Report(Box<report::ReportArgs>),
+    /// Combine the JSON documents of `verify --shard K/N --format json` (every share of one
+    /// run) into the document of one run over every chain, with its exit code.
+    Merge(org::MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (`trailproof.1`), or write it and one page per subcommand into
@@ -62,6 +66,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Verify(_) => "verify",
+            Self::Merge(_) => "merge",
             Self::Fetch(_) => "fetch",
             Self::Snapshot(_) => "snapshot",
             Self::Check(_) => "check",
@@ -158,6 +163,7 @@ pub async fn run(cli: Cli) -> u8 {
     let code = async {
         match cli.command {
             Command::Verify(args) => verify::run(args).await,
+            Command::Merge(args) => org::run_merge(&args),
             Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
             Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
             Command::Check(args) => Box::pin(check::run_check(args)).await,

@@ -106,6 +106,10 @@ impl VerifySource {
             verbose: false,
             region: self.region.clone(),
             all_regions: self.all_regions,
+            organization: false,
+            accounts: Vec::new(),
+            regions: Vec::new(),
+            shard: None,
             format: Format::Json,
             public_keys: self.public_keys.clone(),
             bundle: self.bundle.clone(),
@@ -119,6 +123,7 @@ impl VerifySource {
             color: None,
             no_cli_pager: false,
             capture: None,
+            organization_id: None,
         }
     }
 }

@@ -37,7 +37,7 @@ pub enum Format {
 }
 
 /// Options of `verify`: those of `aws cloudtrail validate-logs` plus the globals scripts pass.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[allow(clippy::struct_excessive_bools)] // flags mirror the reference's command line
 pub struct VerifyArgs {
     /// ARN of the trail to validate.
@@ -68,6 +68,26 @@ pub struct VerifyArgs {
     /// Verify every region found under the trail's digest folder.
     #[arg(long)]
     pub all_regions: bool,
+    /// Verify every account and region folder of an organization trail
+    /// (`AWSLogs/<o-id>/<account>/CloudTrail-Digest/<region>/`) in one run, with a summary per
+    /// account and region (JSON schema `trailproof.verify-org/1`).
+    #[arg(long, conflicts_with_all = ["region", "all_regions", "account_id"])]
+    pub organization: bool,
+    /// Only these accounts (comma-separated); many-chain mode, as `--organization`.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub accounts: Vec<String>,
+    /// Only these source regions (comma-separated); many-chain mode, as `--organization`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,...",
+        conflicts_with = "region"
+    )]
+    pub regions: Vec<String>,
+    /// Verify share K of N of the chains (account × region), split deterministically;
+    /// `trailproof merge` combines the N JSON documents. Needs `--end-time`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<super::org::Shard>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -111,6 +131,10 @@ pub struct VerifyArgs {
     /// Set by `report`: the JSON document is handed back here instead of printed.
     #[arg(skip)]
     pub capture: Option<Capture>,
+    /// Set by a many-chain run: the organization folder it found, so each chain need not
+    /// resolve it again (and a bundle without a trail description still finds it).
+    #[arg(skip)]
+    pub organization_id: Option<String>,
 }
 
 /// Where `report` receives the verification document.
@@ -169,7 +193,103 @@ impl From<anyhow::Error> for Fatal {
 
 /// Runs `verify`.
 pub async fn run(args: VerifyArgs) -> u8 {
-    run_recording(args, None).await
+    if super::org::wanted(&args) {
+        return Box::pin(super::org::run(args)).await;
+    }
+    Box::pin(run_recording(args, None)).await
+}
+
+/// Where a many-chain run finds its chains.
+pub struct Located {
+    /// Digest bucket.
+    pub bucket: String,
+    /// Key prefix.
+    pub prefix: Option<String>,
+    /// Organization id, when the bucket holds an organization trail's folders.
+    pub org: Option<String>,
+    /// The trail's own account (from its ARN).
+    pub trail_account: String,
+    /// Where objects are read.
+    pub source: ReportSource,
+}
+
+/// Resolves the bucket, prefix and organization folder of the trail (from the trail, the
+/// options, or a bundle's description), for a many-chain run.
+///
+/// # Errors
+/// The one-line reason when they cannot be found.
+pub async fn locate(args: &VerifyArgs) -> Result<Located, String> {
+    let arn = TrailArn::parse(&args.trail_arn).map_err(|e| e.to_string())?;
+    let (bucket, prefix, org, source) = if let Some(dir) = &args.bundle {
+        let described = std::fs::read(dir.join(BUNDLE_META).join("trail.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<BundleTrail>(&b).ok());
+        let bucket = match (&args.s3_bucket, &described) {
+            (Some(b), _) => b.clone(),
+            (None, Some(d)) => d.bucket.clone(),
+            (None, None) => single_bucket(dir).map_err(|Fatal(m)| m)?,
+        };
+        let prefix = args
+            .s3_prefix
+            .clone()
+            .or_else(|| described.as_ref().and_then(|d| d.prefix.clone()));
+        let org = described.and_then(|d| d.organization_id);
+        let source = ReportSource::Bundle(Arc::new(LocalSource::new(dir)));
+        (bucket, prefix, org, source)
+    } else {
+        let conf = load_aws(args).await;
+        // An organization trail is resolved for some account; the account does not matter.
+        let mut probe = args.clone();
+        probe.account_id = Some(
+            args.account_id
+                .clone()
+                .unwrap_or_else(|| arn.account_id.clone()),
+        );
+        let (bucket, prefix, org) = resolve_trail(&probe, &conf, &arn)
+            .await
+            .map_err(|Fatal(m)| m)?;
+        let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+        let source = ReportSource::S3(Arc::new(S3Source::new(
+            conf.clone(),
+            s3_endpoint_overridden(&conf),
+            permits,
+        )));
+        (bucket, prefix, org, source)
+    };
+    let org = match org {
+        Some(o) => Some(o),
+        None if args.organization => {
+            let base = match prefix.as_deref() {
+                Some(p) if !p.is_empty() => format!("{}/AWSLogs/", p.trim_end_matches('/')),
+                _ => "AWSLogs/".to_owned(),
+            };
+            let dirs = match &source {
+                ReportSource::Bundle(s) => s.list_dirs(&bucket, &base).await,
+                ReportSource::S3(s) => s.list_dirs(&bucket, &base).await,
+            }
+            .map_err(|e| format!("cannot list s3://{bucket}/{base}: {e}"))?;
+            let orgs: Vec<String> = dirs.into_iter().filter(|d| d.starts_with("o-")).collect();
+            match orgs.as_slice() {
+                [one] => Some(one.clone()),
+                [] => None,
+                _ => {
+                    return Err(format!(
+                        "s3://{bucket}/{base} holds {} organization folders ({}); name the prefix with --s3-prefix",
+                        orgs.len(),
+                        orgs.join(", ")
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    Ok(Located {
+        bucket,
+        prefix,
+        org,
+        trail_account: arn.account_id,
+        source,
+    })
 }
 
 /// Runs `verify`, recording an evidence bundle into `record` when given (`trailproof fetch`).
@@ -311,7 +431,10 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
                 .s3_prefix
                 .clone()
                 .or_else(|| described.as_ref().and_then(|d| d.prefix.clone())),
-            org: described.as_ref().and_then(|d| d.organization_id.clone()),
+            org: args
+                .organization_id
+                .clone()
+                .or_else(|| described.as_ref().and_then(|d| d.organization_id.clone())),
             status,
             unvalidated_trails: described
                 .as_ref()
@@ -341,7 +464,7 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         elapsed_ms = super::elapsed_ms(phase),
         "source: S3, trail resolved"
     );
-    let org = match org {
+    let org = match args.organization_id.clone().or(org) {
         Some(o) => Some(o),
         None if args.s3_bucket.is_some() => {
             let account = args
