@@ -89,14 +89,7 @@ fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             Ok(())
         }
-        Some("malformed") => {
-            let out = PathBuf::from(args.get(1).ok_or("malformed OUT")?);
-            let keys_dir =
-                PathBuf::from(arg(&args, "--keys").unwrap_or_else(|| "testdata/keys".to_owned()));
-            let n = malformed::write(&out, &keys_dir)?;
-            eprintln!("wrote {n} cases to {}", out.display());
-            Ok(())
-        }
+        Some("malformed") => malformed::run(&args),
         _ => Err(
             "usage: trailproof-fixture keys DIR | trail OUT [options] | malformed OUT".to_owned(),
         ),

@@ -1025,3 +1025,19 @@ pub fn write(dir: &Path, keys_dir: &Path) -> Result<usize, String> {
     .map_err(|e| e.to_string())?;
     Ok(cases.len())
 }
+
+/// `trailproof-fixture malformed OUT [--keys DIR]`.
+///
+/// # Errors
+/// A message when the arguments are wrong or the corpus cannot be written.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let out = std::path::PathBuf::from(args.get(1).ok_or("malformed OUT")?);
+    let keys_dir = args
+        .iter()
+        .position(|a| a == "--keys")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| "testdata/keys".into(), std::path::PathBuf::from);
+    let n = write(&out, &keys_dir)?;
+    eprintln!("wrote {n} cases to {}", out.display());
+    Ok(())
+}
