@@ -53,6 +53,10 @@ pub struct Counts {
     pub warnings: u64,
     /// Log files newer than the newest digest (not yet covered).
     pub pending_logs: u64,
+    /// Extra checks that could not be completed (a log folder that could not be listed):
+    /// counted as warnings too, and make the run incomplete.
+    #[serde(default)]
+    pub incomplete_checks: u64,
 }
 
 impl Counts {
@@ -65,6 +69,7 @@ impl Counts {
         self.findings += other.findings;
         self.warnings += other.warnings;
         self.pending_logs += other.pending_logs;
+        self.incomplete_checks += other.incomplete_checks;
     }
 
     /// Any invalid or missing file.
@@ -76,7 +81,8 @@ impl Counts {
     /// Any file that could not be read.
     #[must_use]
     pub fn has_errors(&self) -> bool {
-        self.digests.error + self.backfill_digests.error + self.logs.error > 0
+        self.digests.error + self.backfill_digests.error + self.logs.error + self.incomplete_checks
+            > 0
     }
 }
 
@@ -141,7 +147,12 @@ impl RegionSummary {
             Item::Gap { .. } => self.counts.gaps += 1,
             Item::Finding(f) => match f.severity {
                 crate::chain::findings::Severity::Invalid => self.counts.findings += 1,
-                crate::chain::findings::Severity::Warning => self.counts.warnings += 1,
+                crate::chain::findings::Severity::Warning => {
+                    self.counts.warnings += 1;
+                    if f.code == crate::chain::findings::FindingCode::LogFolderUnlisted {
+                        self.counts.incomplete_checks += 1;
+                    }
+                }
             },
             Item::PendingLog(_) => self.counts.pending_logs += 1,
             Item::Head(h) => self.head = Some(h.clone()),

@@ -743,3 +743,33 @@ async fn sigterm_leaves_no_output_files_and_exits_130() {
         run.stderr
     );
 }
+
+/// A day folder of the log folder that cannot be listed (the forged-log check lists it) is a
+/// WARNING naming the folder, and the run is incomplete (exit 3): every verdict stands, but
+/// forged log files there cannot be ruled out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_folder_listing_denied_makes_the_run_incomplete_exit_3() {
+    let (c, proxy) = world("fault_log_folder_unlisted", &[]).await;
+    let clean = verify(&c, &proxy, &[]);
+    assert_eq!(clean.code, 0, "{clean:?}");
+    let folder = format!(
+        "AWSLogs/{}/CloudTrail/us-east-1/2026/03/01/",
+        c.spec.account_id
+    );
+    proxy.rule(
+        &json!({"fault": "status", "bucket": c.spec.bucket, "prefix": folder,
+        "status": 403, "code": "AccessDenied", "message": "Access Denied"}),
+    );
+    let run = verify(&c, &proxy, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "Log folder\ts3://{}/{folder}\tWARNING: could not be listed (",
+            c.spec.bucket
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("INVALID"), "{}", run.stderr);
+    assert_eq!(run.stdout, clean.stdout, "the verdicts stand");
+}

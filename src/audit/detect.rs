@@ -206,28 +206,34 @@ async fn other_trails_logs<S: ObjectSource>(
     (referenced, complete)
 }
 
-/// Every log file in the log folder for the days of the window.
+/// Every log file in the log folder for the days of the window, and a warning for each day
+/// folder that could not be listed (the run is then incomplete, not clean).
 async fn present_logs<S: ObjectSource>(
     source: &S,
     cfg: &VerifyConfig,
     scope: &DigestScope,
-) -> Vec<Location> {
+) -> (Vec<Location>, Vec<Finding>) {
     let mut present = Vec::new();
+    let mut unlisted = Vec::new();
     let mut date = cfg.start.date_naive();
     let last = (cfg.end + chrono::Duration::hours(1)).date_naive();
     while date <= last {
         let folder = format!("{}{}/", scope.log_prefix(), date.format("%Y/%m/%d"));
-        if let Ok(keys_in_folder) = source.list(&cfg.bucket, &folder, "", &|_| false).await {
-            present.extend(
+        match source.list(&cfg.bucket, &folder, "", &|_| false).await {
+            Ok(keys_in_folder) => present.extend(
                 keys_in_folder
                     .into_iter()
                     .map(|k| Location::new(&cfg.bucket, k)),
-            );
+            ),
+            Err(e) => unlisted.push(Finding::log_folder_unlisted(
+                format!("s3://{}/{folder}", cfg.bucket),
+                &e.to_string(),
+            )),
         }
         let Some(next) = date.succ_opt() else { break };
         date = next;
     }
-    present
+    (present, unlisted)
 }
 
 /// Periods no digest can vouch for: chain gaps, and digests that could not be read.
@@ -493,7 +499,8 @@ pub(super) async fn detect<S: ObjectSource + 'static>(
             .flat_map(|d| d.logs.iter().map(|l| l.location.clone())),
     );
     let referenced: std::collections::BTreeSet<Location> = referenced.into_iter().collect();
-    let present = present_logs(source, cfg, scope).await;
+    let (present, unlisted) = present_logs(source, cfg, scope).await;
+    out.extend(unlisted);
     // The newest digest of the chain whatever its verdict (an unreadable newest digest is not
     // a deleted tail): its end when verified, else its key time.
     let key_date = |l: &Location| crate::time::parse_record_time(&key_timestamp(&l.key)).ok();

@@ -69,6 +69,9 @@ pub enum FindingCode {
     ObjectDeleted,
     /// The versions of a folder could not be listed: overwrites cannot be ruled out.
     VersionsUnavailable,
+    /// A day folder of the log folder could not be listed: forged log files there cannot be
+    /// ruled out. Makes the run incomplete (exit 3), never a finding.
+    LogFolderUnlisted,
 }
 
 impl Finding {
@@ -81,6 +84,19 @@ impl Finding {
             folder,
             format!(
                 "could not list versions ({why}); overwritten or deleted objects cannot be ruled out"
+            ),
+        )
+    }
+
+    /// A day folder of the log folder could not be listed.
+    #[must_use]
+    pub fn log_folder_unlisted(folder: String, why: &str) -> Self {
+        Self::new(
+            FindingCode::LogFolderUnlisted,
+            "Log folder",
+            folder,
+            format!(
+                "could not be listed ({why}); log files no digest references cannot be ruled out there"
             ),
         )
     }
@@ -118,7 +134,8 @@ impl Finding {
         let severity = match code {
             FindingCode::UnverifiableLog
             | FindingCode::TailUnconfirmed
-            | FindingCode::VersionsUnavailable => Severity::Warning,
+            | FindingCode::VersionsUnavailable
+            | FindingCode::LogFolderUnlisted => Severity::Warning,
             _ => Severity::Invalid,
         };
         Self {
