@@ -221,6 +221,7 @@ fn readme_exit_code_table_lists_every_code_of_exit_rs() {
         "summarize",
         "report",
         "controls",
+        "merge",
     ] {
         assert!(
             section.contains(&format!("`{command}`")),
@@ -237,6 +238,7 @@ const SUBCOMMANDS: &[&str] = &[
     "controls",
     "summarize",
     "report",
+    "merge",
     "completions",
     "man",
 ];

@@ -1,6 +1,8 @@
 //! Test-support generator: `trailproof-fixture keys DIR` writes throwaway keys;
 //! `trailproof-fixture trail OUT [--hours N] [--logs-per-hour N] [--records N] [--regions a,b]
-//! [--start T] [--bucket B] [--trail NAME]` writes a signed trail mirror, its
+//! [--start T] [--bucket B] [--trail NAME] [--organization o-ID --accounts N]` writes a
+//! signed trail mirror (with `--organization`, an organization trail's: N member accounts
+//! under `AWSLogs/o-ID/`, owned by a management account), its
 //! `public-keys.json` and `world.json` (ARN, window) under OUT;
 //! `trailproof-fixture malformed OUT [--keys DIR]` writes the hostile-input corpus
 //! (`testdata/malformed/`, see `malformed.rs`).
@@ -65,7 +67,27 @@ fn run() -> Result<(), String> {
             spec.records_per_log = arg(&args, "--records")
                 .map_or(Ok(3), |s| s.parse())
                 .map_err(|e| format!("{e}"))?;
-            let world = World::build(&spec, &keys).map_err(|e| e.to_string())?;
+            let org = arg(&args, "--organization");
+            let accounts: u64 = arg(&args, "--accounts")
+                .map_or(Ok(1), |s| s.parse())
+                .map_err(|e| format!("{e}"))?;
+            let mut members = Vec::new();
+            let mut world = World::default();
+            if let Some(o) = &org {
+                spec.organization_id = Some(o.clone());
+                spec.owner_account_id = Some(spec.account_id.clone());
+                for i in 0..accounts {
+                    let mut one = spec.clone();
+                    one.account_id = format!("{:012}", 500_000_000_000 + i);
+                    one.seed = spec.seed + i;
+                    let w = World::build(&one, &keys).map_err(|e| e.to_string())?;
+                    world.objects.extend(w.objects);
+                    world.public_keys = w.public_keys;
+                    members.push(one.account_id);
+                }
+            } else {
+                world = World::build(&spec, &keys).map_err(|e| e.to_string())?;
+            }
             world
                 .write_mirror(&out.join("bucket"))
                 .map_err(|e| e.to_string())?;
@@ -77,6 +99,8 @@ fn run() -> Result<(), String> {
                 "trail_arn": spec.arn(),
                 "bucket": bucket,
                 "regions": spec.regions,
+                "organization_id": org,
+                "accounts": members,
                 "start_time": format_display(&start),
                 "end_time": format_display(&end),
                 "digests": world.objects.keys().filter(|l| l.key.contains("CloudTrail-Digest")).count(),
