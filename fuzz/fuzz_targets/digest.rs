@@ -6,6 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[allow(dead_code)] // each target uses one entry point of the shared harness
 #[path = "../harness.rs"]
 mod harness;
 
