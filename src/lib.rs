@@ -23,6 +23,7 @@ pub mod cli;
 pub mod controls;
 #[cfg(feature = "fixture")]
 pub mod fixture;
+pub mod fleet;
 pub mod hash;
 pub mod limits;
 pub mod render;

@@ -225,6 +225,34 @@ fn four_shards_merged_equal_one_run() {
         "merged shares equal one run, byte for byte"
     );
 
+    // The HTML page of the merge equals the whole run's page (both render the same document).
+    let merged_html = dir.path().join("merged.html");
+    let whole_html = dir.path().join("whole.html");
+    let m = Command::new(bin())
+        .arg("merge")
+        .args(&files)
+        .arg("--html")
+        .arg(&merged_html)
+        .output()
+        .unwrap();
+    assert_eq!(m.status.code(), Some(1));
+    let w = verify(
+        dir.path(),
+        &arn,
+        &keys,
+        &["--organization", "--html", whole_html.to_str().unwrap()],
+    );
+    assert_eq!(w.code, 1);
+    let page = std::fs::read_to_string(&merged_html).unwrap();
+    assert_eq!(page, std::fs::read_to_string(&whole_html).unwrap());
+    assert!(page.contains("Content-Security-Policy"));
+    assert!(page.contains("hash_mismatch"));
+    let json_sha = trailproof::hash::sha256_hex(whole.stdout.as_bytes());
+    assert!(
+        page.contains(&json_sha),
+        "the footer names the JSON it was rendered from"
+    );
+
     // Text from the merge equals the whole run's text.
     let text = Command::new(bin())
         .arg("merge")
@@ -249,8 +277,67 @@ fn four_shards_merged_equal_one_run() {
         .output()
         .unwrap();
     assert_eq!(twice.status.code(), Some(2));
+}
 
-    // Sharding needs a fixed window.
+/// Region folder names come from the bucket: a hostile one is text in every output.
+#[test]
+fn hostile_folder_names_stay_text_in_html_and_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (arn, keys, _) = world(dir.path());
+    let hostile = "<img src=x onerror=alert(1)>\u{1b}[2J";
+    let folder = dir.path().join("mirror").join(BUCKET).join(format!(
+        "AWSLogs/{ORG}/{}/CloudTrail-Digest/{hostile}",
+        member(0)
+    ));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("note.txt"), b"x").unwrap();
+    let html = dir.path().join("org.html");
+    let text = verify(
+        dir.path(),
+        &arn,
+        &keys,
+        &["--organization", "--html", html.to_str().unwrap()],
+    );
+    assert!(matches!(text.code, 1 | 3), "{}", text.stderr);
+    assert!(
+        !text.stdout.contains('\u{1b}'),
+        "control characters are neutralised"
+    );
+    assert!(
+        text.stdout
+            .contains("<img src=x onerror=alert(1)>\u{FFFD}[2J")
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("&#60;img src=x onerror=alert(1)&#62;")
+            || page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<img"), "no markup from the bucket");
+}
+
+#[test]
+fn html_needs_many_chains() {
+    let dir = tempfile::tempdir().unwrap();
+    let (arn, keys, _) = world(dir.path());
+    let run = verify(
+        dir.path(),
+        &arn,
+        &keys,
+        &["--account-id", &member(0), "--html", "x.html"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--html is for runs over many chains"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sharding_needs_a_fixed_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (arn, _, _) = world(dir.path());
     let out = Command::new(bin())
         .args([
             "verify",

@@ -6,199 +6,23 @@
 //! `verify --account-id A --region R` would verify it; the document lists the chains sorted
 //! by account and region, so N shares merged equal one run over all chains.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
 
 use super::exit;
 use super::verify::{Format, ReportSource, VerifyArgs};
+use crate::fleet::{Chain, OrgInputs, OrgReport, SCHEMA, merge};
 use crate::report::{Counts, Tally};
 use crate::source::ObjectSource;
 
-/// Schema of the many-chain document.
-pub const SCHEMA: &str = "trailproof.verify-org/1";
+pub use crate::fleet::{MergeError, Shard};
 
 /// Chains verified at once (each with the run's `--concurrency` requests in flight).
 const CHAINS_IN_FLIGHT: usize = 4;
-
-/// `K/N`: this run verifies the K-th of N shares (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// Share number, 1..=of.
-    pub index: u32,
-    /// Number of shares.
-    pub of: u32,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("expected K/N with 1 <= K <= N, got {s:?}");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: u32 = k.trim().parse().map_err(|_| bad())?;
-        let of: u32 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || of == 0 || index > of {
-            return Err(bad());
-        }
-        Ok(Self { index, of })
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.of)
-    }
-}
-
-impl Shard {
-    /// Whether chain (`account`, `region`) belongs to this share: the first eight bytes of
-    /// SHA-256 over `account/region`, modulo N. Stable across machines, versions and runs.
-    #[must_use]
-    pub fn owns(&self, account: &str, region: &str) -> bool {
-        let digest = crate::hash::sha256_bytes(format!("{account}/{region}").as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first) % u64::from(self.of) == u64::from(self.index - 1)
-    }
-}
-
-/// What the many-chain run was asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgInputs {
-    /// Trail ARN as given.
-    pub trail_arn: String,
-    /// Requested start.
-    pub start_time: Option<String>,
-    /// Requested end.
-    pub end_time: Option<String>,
-    /// Digest bucket.
-    pub bucket: String,
-    /// Key prefix.
-    pub prefix: Option<String>,
-    /// Organization id, when the layout is an organization trail's.
-    pub organization_id: Option<String>,
-    /// `--accounts` filter (empty: every account folder).
-    pub accounts: Vec<String>,
-    /// `--regions` filter (empty: every region folder).
-    pub regions: Vec<String>,
-    /// The share this run verified (`K/N`); `null` for a whole run or a merge of every share.
-    pub shard: Option<String>,
-}
-
-/// One chain's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Chain {
-    /// Account folder.
-    pub account_id: String,
-    /// Source region folder.
-    pub region: String,
-    /// `clean`, `findings`, `incomplete` or `not_run`.
-    pub outcome: String,
-    /// Why the chain could not be verified at all.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub error: Option<String>,
-    /// Counts.
-    pub counts: Counts,
-    /// The chain's region report, exactly as `verify --format json` gives it.
-    pub report: serde_json::Value,
-}
-
-/// Counts per account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountSummary {
-    /// Account folder.
-    pub account_id: String,
-    /// Chains (regions) verified.
-    pub chains: u64,
-    /// Chains that could not be verified at all.
-    pub failed_chains: u64,
-    /// Sum over its chains.
-    pub counts: Counts,
-    /// `clean`, `findings` or `incomplete`.
-    pub outcome: String,
-}
-
-/// The `verify --organization` / `--shard` / `merge` document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrgReport {
-    /// [`SCHEMA`].
-    pub schema_version: String,
-    /// Tool name and version.
-    pub tool: BTreeMap<String, String>,
-    /// Inputs.
-    pub inputs: OrgInputs,
-    /// Every chain, sorted by account and region.
-    pub chains: Vec<Chain>,
-    /// Per account, sorted.
-    pub accounts: Vec<AccountSummary>,
-    /// Sum over chains.
-    pub totals: Counts,
-    /// Chains that could not be verified at all.
-    pub failed_chains: u64,
-    /// `clean`, `findings` or `incomplete`.
-    pub outcome: String,
-    /// The exit code.
-    pub exit_code: u8,
-}
-
-impl OrgReport {
-    /// Builds the document from chains (sorted here), deriving every total.
-    #[must_use]
-    pub fn new(inputs: OrgInputs, mut chains: Vec<Chain>) -> Self {
-        chains.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
-        let mut per_account: BTreeMap<&str, (u64, u64, Counts)> = BTreeMap::new();
-        let mut totals = Counts::default();
-        let mut failed = 0u64;
-        for c in &chains {
-            let e = per_account.entry(&c.account_id).or_default();
-            e.0 += 1;
-            if c.error.is_some() {
-                e.1 += 1;
-                failed += 1;
-            }
-            e.2.add(&c.counts);
-            totals.add(&c.counts);
-        }
-        let accounts = per_account
-            .into_iter()
-            .map(|(a, (n, f, counts))| AccountSummary {
-                account_id: a.to_owned(),
-                chains: n,
-                failed_chains: f,
-                outcome: exit::outcome_word(exit::for_verify(&counts, to_usize(f))).to_owned(),
-                counts,
-            })
-            .collect();
-        let code = exit::for_verify(&totals, to_usize(failed));
-        let tool = [
-            ("name".to_owned(), "trailproof".to_owned()),
-            ("version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
-        ]
-        .into_iter()
-        .collect();
-        Self {
-            schema_version: SCHEMA.to_owned(),
-            tool,
-            inputs,
-            chains,
-            accounts,
-            totals,
-            failed_chains: failed,
-            outcome: exit::outcome_word(code).to_owned(),
-            exit_code: code,
-        }
-    }
-}
-
-fn to_usize(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
-}
 
 /// Whether `verify` was asked for many chains.
 #[must_use]
@@ -379,56 +203,33 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         shard: args.shard.map(|s| s.to_string()),
     };
     let report = OrgReport::new(inputs, results);
-    print(&report, args.format);
+    print(&report, args.format, args.html.as_deref())?;
     Ok(report.exit_code)
 }
 
 /// Prints the document as JSON, or as text: every file and finding that is not valid, then a
-/// table per account and region, then the totals.
-fn print(report: &OrgReport, format: Format) {
+/// table per account and region, then the totals. With `html`, also writes the HTML page
+/// (atomically), whose footer carries the SHA-256 of the JSON form.
+fn print(report: &OrgReport, format: Format, html: Option<&std::path::Path>) -> Result<(), String> {
+    let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+    json.push('\n');
+    if let Some(path) = html {
+        let page =
+            crate::render::render_org_html(report, &crate::hash::sha256_hex(json.as_bytes()), true)
+                .map_err(|e| format!("cannot render the HTML page: {e}"))?;
+        crate::source::record::write_atomic(path, page.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     let out = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        Format::Json => json,
         Format::Text => render_text(report),
     };
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    Ok(())
 }
 
 fn ratio(t: &Tally) -> String {
     format!("{}/{}", t.valid, t.total())
-}
-
-/// The lines of a chain that are not valid: why it could not run, invalid and unreadable
-/// files, findings.
-fn chain_lines(c: &Chain) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(e) = &c.error {
-        lines.push(format!("ERROR: {}", super::neutralise(e)));
-    }
-    let events = c.report.get("events").and_then(serde_json::Value::as_array);
-    for e in events.into_iter().flatten() {
-        let text = |k: &str| e.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
-        let status = text("status");
-        match text("type") {
-            "digest" | "log" if status != "valid" => lines.push(format!(
-                "{} {}: {} ({})",
-                status.to_uppercase(),
-                super::neutralise(text("uri")),
-                super::neutralise(text("message")),
-                text("reason")
-            )),
-            "finding" => lines.push(format!(
-                "FINDING {}: {}",
-                super::neutralise(text("code")),
-                super::neutralise(text("message"))
-            )),
-            _ => {}
-        }
-    }
-    lines
 }
 
 /// The text rendering (also used by `merge`).
@@ -436,11 +237,27 @@ fn chain_lines(c: &Chain) -> Vec<String> {
 pub fn render_text(report: &OrgReport) -> String {
     let mut o = String::new();
     for c in &report.chains {
-        let lines = chain_lines(c);
-        if !lines.is_empty() {
-            let _ = writeln!(o, "Account {} region {}:", c.account_id, c.region);
-            for l in lines {
-                let _ = writeln!(o, "  {l}");
+        let problems = c.problems();
+        if !problems.is_empty() {
+            let _ = writeln!(
+                o,
+                "Account {} region {}:",
+                super::neutralise(&c.account_id),
+                super::neutralise(&c.region)
+            );
+            for p in problems {
+                let subject = if p.subject.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", super::neutralise(&p.subject))
+                };
+                let _ = writeln!(
+                    o,
+                    "  {}{subject}: {} ({})",
+                    p.status,
+                    super::neutralise(&p.message),
+                    super::neutralise(&p.reason)
+                );
             }
             o.push('\n');
         }
@@ -517,80 +334,9 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-/// Why shares cannot be merged.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// A file could not be read or is not a many-chain document.
-    #[error("{0}: {1}")]
-    Unreadable(String, String),
-    /// The shares were asked different things.
-    #[error(
-        "{0} was run with other inputs than {1} (trail, bucket, window and filters must match)"
-    )]
-    Mismatch(String, String),
-    /// The same chain is in two documents.
-    #[error("chain {0}/{1} is in more than one file")]
-    Duplicate(String, String),
-    /// Shares are missing.
-    #[error("shares {missing} of {of} are missing")]
-    Incomplete {
-        /// Missing share numbers.
-        missing: String,
-        /// N.
-        of: u32,
-    },
-}
-
-/// Merges the shares' documents into the document of one run over every chain.
-///
-/// # Errors
-/// [`MergeError`] when the documents are not every share of the same run.
-pub fn merge(docs: Vec<(String, OrgReport)>) -> Result<OrgReport, MergeError> {
-    let mut inputs: Option<(String, OrgInputs)> = None;
-    let mut shares: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut of = None;
-    let mut chains = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for (name, doc) in docs {
-        let mut these = doc.inputs.clone();
-        if let Some(s) = these.shard.take() {
-            let shard: Shard = s
-                .parse()
-                .map_err(|e: String| MergeError::Unreadable(name.clone(), e))?;
-            of = Some(shard.of);
-            shares.insert(shard.index, shard.of);
-        }
-        match &inputs {
-            None => inputs = Some((name.clone(), these)),
-            Some((first, i)) if *i != these => {
-                return Err(MergeError::Mismatch(name, first.clone()));
-            }
-            Some(_) => {}
-        }
-        for c in doc.chains {
-            if !seen.insert((c.account_id.clone(), c.region.clone())) {
-                return Err(MergeError::Duplicate(c.account_id, c.region));
-            }
-            chains.push(c);
-        }
-    }
-    if let Some(n) = of {
-        let missing: Vec<String> = (1..=n)
-            .filter(|k| shares.get(k) != Some(&n))
-            .map(|k| k.to_string())
-            .collect();
-        if !missing.is_empty() {
-            return Err(MergeError::Incomplete {
-                missing: missing.join(", "),
-                of: n,
-            });
-        }
-    }
-    let (_, inputs) =
-        inputs.ok_or_else(|| MergeError::Unreadable(String::new(), "no documents".to_owned()))?;
-    Ok(OrgReport::new(inputs, chains))
+    /// Also write the merged result as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs `merge`.
@@ -623,112 +369,14 @@ pub fn run_merge(args: &MergeArgs) -> u8 {
             }
         }
     }
-    match merge(docs) {
-        Ok(report) => {
-            print(&report, args.format);
-            report.exit_code
-        }
+    match merge(docs)
+        .map_err(|e| e.to_string())
+        .and_then(|report| print(&report, args.format, args.html.as_deref()).map(|()| report))
+    {
+        Ok(report) => report.exit_code,
         Err(e) => {
             let _ = writeln!(std::io::stderr().lock(), "\n{e}");
             exit::CANNOT_RUN
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_partition_the_chains() {
-        let chains: Vec<(String, String)> = (0..40)
-            .flat_map(|a| {
-                ["us-east-1", "eu-west-1", "ap-south-1"]
-                    .into_iter()
-                    .map(move |r| (format!("{:012}", 100_000_000_000u64 + a), r.to_owned()))
-            })
-            .collect();
-        let n = 4;
-        let mut owners = vec![0u32; chains.len()];
-        for k in 1..=n {
-            let shard = Shard { index: k, of: n };
-            for (i, (a, r)) in chains.iter().enumerate() {
-                if shard.owns(a, r) {
-                    owners[i] += 1;
-                }
-            }
-        }
-        assert!(
-            owners.iter().all(|o| *o == 1),
-            "each chain in exactly one share"
-        );
-        let first = Shard { index: 1, of: n };
-        let share = chains.iter().filter(|(a, r)| first.owns(a, r)).count();
-        assert!((15..=45).contains(&share), "roughly a quarter: {share}");
-    }
-
-    #[test]
-    fn shard_syntax() {
-        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, of: 4 }));
-        for bad in ["0/4", "5/4", "1/0", "x/2", "3", ""] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
-    }
-
-    fn chain(account: &str, region: &str, invalid: u64) -> Chain {
-        let mut counts = Counts::default();
-        counts.logs.valid = 3;
-        counts.logs.invalid = invalid;
-        Chain {
-            account_id: account.to_owned(),
-            region: region.to_owned(),
-            outcome: "clean".to_owned(),
-            error: None,
-            counts,
-            report: serde_json::Value::Null,
-        }
-    }
-
-    fn inputs(shard: Option<&str>) -> OrgInputs {
-        OrgInputs {
-            trail_arn: "arn".to_owned(),
-            start_time: Some("s".to_owned()),
-            end_time: Some("e".to_owned()),
-            bucket: "b".to_owned(),
-            prefix: None,
-            organization_id: Some("o-1".to_owned()),
-            accounts: vec![],
-            regions: vec![],
-            shard: shard.map(str::to_owned),
-        }
-    }
-
-    #[test]
-    fn merged_shares_equal_the_whole_run() {
-        let all = vec![
-            chain("111111111111", "us-east-1", 0),
-            chain("111111111111", "eu-west-1", 1),
-            chain("222222222222", "us-east-1", 0),
-        ];
-        let whole = OrgReport::new(inputs(None), all.clone());
-        let a = OrgReport::new(inputs(Some("1/2")), vec![all[2].clone(), all[0].clone()]);
-        let b = OrgReport::new(inputs(Some("2/2")), vec![all[1].clone()]);
-        let merged = merge(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
-        assert_eq!(merged, whole);
-        assert_eq!(merged.exit_code, exit::FINDINGS);
-        assert!(matches!(
-            merge(vec![("a".into(), a.clone())]),
-            Err(MergeError::Incomplete { .. })
-        ));
-        assert!(matches!(
-            merge(vec![("a".into(), a.clone()), ("a2".into(), a.clone())]),
-            Err(MergeError::Duplicate(..))
-        ));
-        let mut other = b;
-        other.inputs.end_time = Some("later".to_owned());
-        assert!(matches!(
-            merge(vec![("a".into(), a), ("b".into(), other)]),
-            Err(MergeError::Mismatch(..))
-        ));
     }
 }

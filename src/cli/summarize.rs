@@ -110,6 +110,7 @@ impl VerifySource {
             accounts: Vec::new(),
             regions: Vec::new(),
             shard: None,
+            html: None,
             format: Format::Json,
             public_keys: self.public_keys.clone(),
             bundle: self.bundle.clone(),

@@ -88,6 +88,9 @@ pub struct VerifyArgs {
     /// `trailproof merge` combines the N JSON documents. Needs `--end-time`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<super::org::Shard>,
+    /// Many-chain mode: also write the result as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -195,6 +198,13 @@ impl From<anyhow::Error> for Fatal {
 pub async fn run(args: VerifyArgs) -> u8 {
     if super::org::wanted(&args) {
         return Box::pin(super::org::run(args)).await;
+    }
+    if args.html.is_some() {
+        let _ = write!(
+            std::io::stderr().lock(),
+            "\n--html is for runs over many chains (--organization, --accounts, --regions, --shard); for one trail, trailproof report writes the HTML audit report\n"
+        );
+        return exit::CANNOT_RUN;
     }
     Box::pin(run_recording(args, None)).await
 }

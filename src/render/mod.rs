@@ -6,6 +6,7 @@
 //! the account goes through askama's HTML escaping — nothing is marked safe — and charts
 //! are inline SVG whose geometry is computed here from numbers only.
 
+mod fleet;
 mod view;
 
 use serde::Serialize;
@@ -14,6 +15,7 @@ use crate::activity::summary::Summary;
 use crate::controls::result::CheckReport;
 use crate::report::{Tool, VerifyReport};
 
+pub use fleet::render_org_html;
 pub use view::render_html;
 
 /// The schema tag of the report JSON.
