@@ -147,6 +147,8 @@ struct Sink<'f> {
     each: &'f mut dyn FnMut(&Record<'_>),
     records: u64,
     notes: ElementNotes,
+    /// Largest record given as its own text (a JSON Lines line, a `CloudTrailEvent` string).
+    record_limit: u64,
 }
 
 impl Sink<'_> {
@@ -165,7 +167,9 @@ impl Sink<'_> {
         };
         if let Some(raw) = rec.cloudtrail_event {
             let text = raw.get().trim_start();
-            let ok = if text.starts_with('"') {
+            let ok = if text.len() as u64 > self.record_limit.saturating_add(2) {
+                false
+            } else if text.starts_with('"') {
                 serde_json::from_str::<String>(text).is_ok_and(|inner| self.embedded(&inner))
             } else {
                 text.starts_with('{') && self.embedded(text)
@@ -215,12 +219,16 @@ fn with_element<T>(text: &str, f: &mut dyn FnMut(Element<'_>) -> T) -> Option<T>
 }
 
 /// Parses one file's bytes (plain or gzip) and hands every record to `each`, in file order.
+/// Records given as their own text (JSON Lines lines, `CloudTrailEvent` strings) longer than
+/// `record_limit` bytes are counted as bad, not parsed; records inside a container are bounded
+/// by `inflate_limit` (they are read in place, without a copy).
 ///
 /// # Errors
 /// A [`Skip`] saying why the file holds no readable records.
 pub fn parse_file(
     body: &[u8],
     inflate_limit: u64,
+    record_limit: u64,
     each: &mut dyn FnMut(&Record<'_>),
 ) -> Result<Parsed, Skip> {
     let (bytes, gzip) = maybe_gunzip(body, inflate_limit)?;
@@ -232,6 +240,7 @@ pub fn parse_file(
         each,
         records: 0,
         notes: ElementNotes::default(),
+        record_limit,
     };
     let document = std::str::from_utf8(text)
         .ok()
@@ -329,6 +338,10 @@ fn json_lines(text: &[u8], sink: &mut Sink<'_>) -> Result<(), Skip> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        if line.len() as u64 > sink.record_limit {
+            bad += 1;
+            continue;
+        }
         let read = std::str::from_utf8(line)
             .ok()
             .and_then(|l| with_element(l, &mut |el| sink.element(el)));
@@ -360,14 +373,14 @@ mod tests {
     /// The parse result and the `eventName` of every record handed over.
     fn parse(body: &[u8], limit: u64) -> (Result<Parsed, Skip>, Vec<String>) {
         let mut names = Vec::new();
-        let p = super::parse_file(body, limit, &mut |r: &Record<'_>| {
+        let p = super::parse_file(body, limit, limit, &mut |r: &Record<'_>| {
             names.push(r.event_name.get().unwrap_or("?").to_owned());
         });
         (p, names)
     }
 
     fn parse_file(body: &[u8], limit: u64) -> Result<Parsed, Skip> {
-        super::parse_file(body, limit, &mut |_| {})
+        super::parse_file(body, limit, limit, &mut |_| {})
     }
 
     #[test]
@@ -498,7 +511,7 @@ mod tests {
             br#"{"Records":[{"eventName":7,"userIdentity":"x","readOnly":[1],"eventID":{"a":1},
             "requestParameters":"text","eventTime":null,"errorCode":false}]}"#;
         let mut seen = Vec::new();
-        let p = super::parse_file(doc, LIMIT, &mut |r: &Record<'_>| {
+        let p = super::parse_file(doc, LIMIT, LIMIT, &mut |r: &Record<'_>| {
             seen.push((
                 r.event_name.get().map(str::to_owned),
                 r.identity().is_none(),
@@ -509,6 +522,24 @@ mod tests {
         .unwrap();
         assert_eq!(p.records, 1);
         assert_eq!(seen, [(None, true, true, true)]);
+    }
+
+    #[test]
+    fn records_over_the_record_limit_are_bad_lines_not_parsed() {
+        let big = format!("{{\"eventName\":\"{}\"}}", "x".repeat(200));
+        let doc = format!("{{\"eventName\":\"A\"}}\n{big}\n");
+        let mut names = Vec::new();
+        let p = super::parse_file(doc.as_bytes(), LIMIT, 100, &mut |r: &Record<'_>| {
+            names.push(r.event_name.or_empty().to_owned());
+        })
+        .unwrap();
+        assert_eq!((names, p.notes.bad_lines), (vec!["A".to_owned()], 1));
+        let lookup = format!(
+            "{{\"Events\":[{{\"CloudTrailEvent\":{}}}]}}",
+            serde_json::to_string(&big).unwrap()
+        );
+        let p = super::parse_file(lookup.as_bytes(), LIMIT, 100, &mut |_| {}).unwrap();
+        assert_eq!((p.records, p.notes.bad_embedded_events), (0, 1));
     }
 
     #[test]

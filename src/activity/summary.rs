@@ -352,6 +352,7 @@ pub struct Summarizer {
     cis_range: BTreeMap<&'static str, (Option<UtcTime>, Option<UtcTime>)>,
     actor_range: BTreeMap<String, (Option<UtcTime>, Option<UtcTime>)>,
     inflate_limit: u64,
+    record_limit: u64,
     inventory: Option<Vec<super::sections::Dormant>>,
     cis_rules: Vec<CisRule>,
 }
@@ -649,9 +650,16 @@ impl Summarizer {
             cis_range: BTreeMap::new(),
             actor_range: BTreeMap::new(),
             inflate_limit,
+            record_limit: crate::limits::Limits::default().max_record_bytes,
             inventory: None,
             cis_rules: CIS_ITEMS.iter().map(CisRule::new).collect(),
         }
+    }
+
+    /// Sets the largest record parsed when given as its own text (see
+    /// [`parse::parse_file`]); the default is [`crate::limits::Limits::max_record_bytes`].
+    pub fn set_record_limit(&mut self, bytes: u64) {
+        self.record_limit = bytes;
     }
 
     /// Sets the IAM inventory whose identities that made no call are reported as dormant.
@@ -676,8 +684,8 @@ impl Summarizer {
     /// As [`Self::add_file`], for a log file whose integrity was (`verified`) or was not
     /// proven by the digest chain.
     pub fn add_checked_file(&mut self, file: &str, body: &[u8], verified: bool) -> Option<Skip> {
-        let limit = self.inflate_limit;
-        match parse::parse_file(body, limit, &mut |r| self.add_record(r)) {
+        let (limit, record_limit) = (self.inflate_limit, self.record_limit);
+        match parse::parse_file(body, limit, record_limit, &mut |r| self.add_record(r)) {
             Err(reason) => {
                 self.skip(file, reason);
                 Some(reason)
@@ -955,6 +963,7 @@ impl Summarizer {
             cis_range,
             actor_range,
             inflate_limit: _,
+            record_limit: _,
             inventory: _,
             cis_rules: _,
         } = later;

@@ -186,7 +186,11 @@ pub async fn run(args: ReportArgs) -> u8 {
 
     let phase = std::time::Instant::now();
     let mut inputs = Vec::new();
-    let summary = summarize_listed(&source, &integrity, &mut inputs, Summarizer::default()).await;
+    let summarizer = match super::summarize::record_limit() {
+        Ok(limit) => super::summarize::summarizer(limit),
+        Err(e) => return fail(&e),
+    };
+    let summary = summarize_listed(&source, &integrity, &mut inputs, summarizer).await;
     tracing::info!(elapsed_ms = super::elapsed_ms(phase), "summarised");
     inputs.extend(
         [

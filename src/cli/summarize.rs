@@ -151,12 +151,30 @@ fn inventory(args: &SummarizeArgs, s: &mut Summarizer) -> Result<(), String> {
     Ok(())
 }
 
+/// The record limit (`TRAILPROOF_MAX_RECORD_BYTES`, else the default).
+pub(super) fn record_limit() -> Result<u64, String> {
+    crate::limits::Limits::from_lookup(|k| std::env::var(k).ok())
+        .map(|l| l.max_record_bytes)
+        .map_err(|e| e.to_string())
+}
+
+/// An empty aggregator with the limits of this run.
+pub(super) fn summarizer(record_limit: u64) -> Summarizer {
+    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    s.set_record_limit(record_limit);
+    s
+}
+
 /// Runs `summarize`.
 pub async fn run(args: &SummarizeArgs) -> u8 {
-    let Some(arn) = args.source.trail_arn.clone() else {
-        return run_local(args);
+    let limit = match record_limit() {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
     };
-    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    let Some(arn) = args.source.trail_arn.clone() else {
+        return run_local(args, limit);
+    };
+    let mut s = summarizer(limit);
     if let Err(e) = inventory(args, &mut s) {
         return fail(&e);
     }
@@ -178,8 +196,8 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
 
 /// Reads and summarises `files` in order: the summarizer, how many were read, and whether
 /// one was unreadable or malformed.
-fn summarize_files(files: &[PathBuf]) -> (Summarizer, usize, bool) {
-    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+fn summarize_files(files: &[PathBuf], record_limit: u64) -> (Summarizer, usize, bool) {
+    let mut s = summarizer(record_limit);
     let (mut read_ok, mut lost) = (0, false);
     for p in files {
         let name = p.display().to_string();
@@ -199,13 +217,13 @@ fn summarize_files(files: &[PathBuf]) -> (Summarizer, usize, bool) {
     (s, read_ok, lost)
 }
 
-fn run_local(args: &SummarizeArgs) -> u8 {
+fn run_local(args: &SummarizeArgs, record_limit: u64) -> u8 {
     let mut files = Vec::new();
     let mut missing = Vec::new();
     for p in &args.logs {
         collect(p, &mut files, &mut missing);
     }
-    let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
+    let mut s = summarizer(record_limit);
     if let Err(e) = inventory(args, &mut s) {
         return fail(&e);
     }
@@ -224,7 +242,7 @@ fn run_local(args: &SummarizeArgs) -> u8 {
     let results: Vec<(Summarizer, usize, bool)> = std::thread::scope(|scope| {
         let workers: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || summarize_files(part)))
+            .map(|part| scope.spawn(move || summarize_files(part, record_limit)))
             .collect();
         workers.into_iter().filter_map(|w| w.join().ok()).collect()
     });
