@@ -9,11 +9,13 @@
 use std::borrow::Cow;
 use std::io::Read as _;
 
-use serde::Serialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::error::Category;
+use serde_json::value::RawValue;
 
-use super::record::{Document, Element, Record, TopObject};
+use super::record::{Element, Record};
 
 /// The container a file's records were found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -260,74 +262,232 @@ pub fn parse_file(
 }
 
 /// Reads `text` as one JSON document; `None` when it is not one (then it may be JSON Lines).
+///
+/// The document is first checked to be JSON (a skim that builds nothing), then read once more
+/// with the elements of its container array streamed into `sink` one at a time: memory holds
+/// one record whatever the array's length (a gzip of a few KiB can inflate to hundreds of
+/// millions of `{}`), and nothing is handed over from a document that turns out not to be
+/// JSON.
 fn document(text: &str, sink: &mut Sink<'_>) -> Option<Result<Shape, Skip>> {
-    match serde_json::from_str::<Document>(text) {
-        Ok(doc) => Some(classify(doc, text, sink)),
-        Err(e) if e.classify() == Category::Data => {
-            // A duplicate key somewhere: decode the canonical form (the last duplicate wins).
-            let canonical =
-                serde_json::to_string(&serde_json::from_str::<Value>(text).ok()?).ok()?;
-            let doc = serde_json::from_str::<Document>(&canonical).ok()?;
-            Some(classify(doc, &canonical, sink))
+    serde_json::from_str::<IgnoredAny>(text).ok()?;
+    let outcome = {
+        let mut de = serde_json::Deserializer::from_str(text);
+        DocumentSeed { sink: &mut *sink }
+            .deserialize(&mut de)
+            .ok()?
+    };
+    Some(match outcome {
+        Outcome::Streamed(shape) => Ok(shape),
+        Outcome::Scalar => Err(Skip::UnknownShape),
+        Outcome::Object(top) => {
+            if top.digest_fingerprint || (top.log_files && top.digest_start_time) {
+                Err(Skip::DigestFile)
+            } else if top.envelope || top.record {
+                // The whole document is one element (an envelope, or a one-line JSON Lines
+                // file).
+                with_element(text, &mut |el| sink.element(el));
+                Ok(if top.envelope {
+                    Shape::EventBridge
+                } else {
+                    Shape::JsonLines
+                })
+            } else {
+                Err(Skip::UnknownShape)
+            }
         }
-        Err(_) => None,
+    })
+}
+
+/// What the top level of a document was.
+enum Outcome {
+    /// A container array whose elements were streamed (`Records`, `Events`, a bare array).
+    Streamed(Shape),
+    /// An object holding no container array: the keys that decide what it is.
+    Object(TopKeys),
+    /// A number, string, boolean or `null`.
+    Scalar,
+}
+
+/// The keys of a top-level object that decide its shape.
+#[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // one flag per key, read once
+struct TopKeys {
+    digest_fingerprint: bool,
+    log_files: bool,
+    digest_start_time: bool,
+    /// `detail` is an object (an `EventBridge` envelope).
+    envelope: bool,
+    /// One of the fields every record has (`eventName`, `eventSource`, …) is present.
+    record: bool,
+}
+
+/// A top-level key, as far as the shape is concerned.
+enum TopKey {
+    Records,
+    Events,
+    DigestFingerprint,
+    LogFiles,
+    DigestStartTime,
+    Detail,
+    RecordField,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for TopKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TopKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<TopKey, E> {
+                Ok(match v {
+                    "Records" => TopKey::Records,
+                    "Events" => TopKey::Events,
+                    "digestPublicKeyFingerprint" => TopKey::DigestFingerprint,
+                    "logFiles" => TopKey::LogFiles,
+                    "digestStartTime" => TopKey::DigestStartTime,
+                    "detail" => TopKey::Detail,
+                    "eventName" | "eventSource" | "eventVersion" | "eventID" => TopKey::RecordField,
+                    _ => TopKey::Other,
+                })
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
-/// Decides the shape of a file that is one JSON document and hands over its records.
-fn classify(doc: Document<'_>, text: &str, sink: &mut Sink<'_>) -> Result<Shape, Skip> {
-    let top = match doc {
-        Document::Array(items) => {
-            for el in items {
-                sink.element(el);
+/// Reads the top level of a document, streaming its container array into the sink.
+struct DocumentSeed<'s, 'f> {
+    sink: &'s mut Sink<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+    type Value = Outcome;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Outcome, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+    type Value = Outcome;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON document")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Outcome, A::Error> {
+        stream(seq, self.sink).map(|()| Outcome::Streamed(Shape::JsonArray))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
+        let mut top = TopKeys::default();
+        let mut streamed = None;
+        while let Some(key) = map.next_key::<TopKey>()? {
+            // The first container array wins; a later one (or a duplicate key) is skipped.
+            let container = match key {
+                TopKey::Records => Some(Shape::CloudTrail),
+                TopKey::Events => Some(Shape::LookupEvents),
+                _ => None,
+            };
+            if let Some(shape) = container.filter(|_| streamed.is_none()) {
+                if map.next_value_seed(ArraySeed {
+                    sink: &mut *self.sink,
+                })? {
+                    streamed = Some(shape);
+                }
+                continue;
             }
-            return Ok(Shape::JsonArray);
+            let present = map.next_value::<Option<&RawValue>>()?;
+            match key {
+                TopKey::DigestFingerprint => top.digest_fingerprint |= present.is_some(),
+                TopKey::LogFiles => top.log_files |= present.is_some(),
+                TopKey::DigestStartTime => top.digest_start_time |= present.is_some(),
+                TopKey::Detail => {
+                    top.envelope = present.is_some_and(|d| d.get().trim_start().starts_with('{'));
+                }
+                TopKey::RecordField => top.record |= present.is_some(),
+                TopKey::Records | TopKey::Events | TopKey::Other => {}
+            }
         }
-        Document::Scalar => return Err(Skip::UnknownShape),
-        Document::Object(top) => top,
-    };
-    let TopObject {
-        records,
-        events,
-        digest_fingerprint,
-        log_files,
-        digest_start_time,
-        detail,
-        event_name,
-        event_source,
-        event_version,
-        event_id,
-    } = *top;
-    if let Some(items) = records.0 {
-        for el in items {
-            sink.element(el);
+        Ok(streamed.map_or(Outcome::Object(top), Outcome::Streamed))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+    fn visit_unit<E>(self) -> Result<Outcome, E> {
+        Ok(Outcome::Scalar)
+    }
+}
+
+/// A container field: when it is an array, its elements are streamed into the sink and the
+/// answer is `true`; any other value is skipped (`false`).
+struct ArraySeed<'s, 'f> {
+    sink: &'s mut Sink<'f>,
+}
+
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_, '_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        stream(seq, self.sink).map(|()| true)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// Hands the elements of an array to the sink one at a time: each is taken as raw text, then
+/// decoded (with the duplicate-key fallback of [`with_element`]).
+fn stream<'de, A: SeqAccess<'de>>(mut seq: A, sink: &mut Sink<'_>) -> Result<(), A::Error> {
+    while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+        if with_element(raw.get(), &mut |el| sink.element(el)).is_none() {
+            sink.notes.non_object_elements += 1;
         }
-        return Ok(Shape::CloudTrail);
     }
-    if let Some(items) = events.0 {
-        for el in items {
-            sink.element(el);
-        }
-        return Ok(Shape::LookupEvents);
-    }
-    if digest_fingerprint.is_some() || (log_files.is_some() && digest_start_time.is_some()) {
-        return Err(Skip::DigestFile);
-    }
-    let envelope = detail.is_some_and(|d| d.get().trim_start().starts_with('{'));
-    let record = event_name.is_some()
-        || event_source.is_some()
-        || event_version.is_some()
-        || event_id.is_some();
-    if envelope || record {
-        // The whole document is one element (an envelope, or a one-line JSON Lines file).
-        with_element(text, &mut |el| sink.element(el));
-        return Ok(if envelope {
-            Shape::EventBridge
-        } else {
-            Shape::JsonLines
-        });
-    }
-    Err(Skip::UnknownShape)
+    Ok(())
 }
 
 /// One JSON value per line; lines that are not JSON are counted.
@@ -540,6 +700,32 @@ mod tests {
         );
         let p = super::parse_file(lookup.as_bytes(), LIMIT, 100, &mut |_| {}).unwrap();
         assert_eq!((p.records, p.notes.bad_embedded_events), (0, 1));
+    }
+
+    #[test]
+    fn a_huge_records_array_is_streamed_and_a_cut_document_hands_over_nothing() {
+        // Two million empty records: streamed one at a time (building them all first would
+        // take about 1.5 GB).
+        let mut doc = String::from("{\"Records\":[");
+        doc.push_str(&"{},".repeat(2_000_000));
+        doc.push_str("{}]}");
+        let p = parse_file(doc.as_bytes(), 1 << 30).unwrap();
+        assert_eq!((p.shape, p.records), (Shape::CloudTrail, 2_000_001));
+        // A document cut short is not JSON: no record of it is counted.
+        let cut = br#"{"Records":[{"eventName":"A"},{"eventName":"B"},{"event"#;
+        let (p, n) = parse(cut, LIMIT);
+        assert_eq!((p, n.len()), (Err(Skip::NotJson), 0));
+    }
+
+    #[test]
+    fn nested_objects_with_duplicate_keys_keep_the_last_value() {
+        let doc = br#"{"Records":[{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"Yes","MFAUsed":"No"},"responseElements":{"ConsoleLogin":"Failure","ConsoleLogin":"Success"}}]}"#;
+        let mut seen = Vec::new();
+        super::parse_file(doc, LIMIT, LIMIT, &mut |r: &Record<'_>| {
+            seen.push((r.mfa_used(), r.console_login_outcome()));
+        })
+        .unwrap();
+        assert_eq!(seen, [(Some("No".to_owned()), Some("Success".to_owned()))]);
     }
 
     #[test]

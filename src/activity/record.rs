@@ -434,34 +434,12 @@ pub struct Record<'a> {
     pub detail: Option<&'a RawValue>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct ConsoleLoginResponse<'a> {
-    #[serde(borrow, rename = "ConsoleLogin")]
-    console_login: Text<'a>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct MfaUsed<'a> {
-    #[serde(borrow, rename = "MFAUsed")]
-    mfa_used: Text<'a>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct InsightDetails<'a> {
-    #[serde(borrow)]
-    state: Text<'a>,
-    #[serde(borrow, rename = "insightType")]
-    insight_type: Text<'a>,
-}
-
-/// Decodes a raw nested object on demand; anything unreadable reads as the default.
-fn nested<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
-    raw.and_then(|r| serde_json::from_str::<Obj<T>>(r.get()).ok())
-        .and_then(|o| o.0)
-        .unwrap_or_default()
+/// A string field of a raw nested object, decoded on demand (only for the few events that
+/// need it, so through a plain JSON value: a duplicate key resolves as everywhere else, the
+/// last one wins). Anything else reads as absent.
+fn nested_text(raw: Option<&RawValue>, key: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(raw?.get()).ok()?;
+    value.get(key)?.as_str().map(str::to_owned)
 }
 
 impl<'a> Record<'a> {
@@ -479,21 +457,23 @@ impl<'a> Record<'a> {
 
     /// `responseElements.ConsoleLogin` (`Success` / `Failure`).
     #[must_use]
-    pub fn console_login_outcome(&self) -> Text<'a> {
-        nested::<ConsoleLoginResponse>(self.response_elements).console_login
+    pub fn console_login_outcome(&self) -> Option<String> {
+        nested_text(self.response_elements, "ConsoleLogin")
     }
 
     /// `additionalEventData.MFAUsed`.
     #[must_use]
-    pub fn mfa_used(&self) -> Text<'a> {
-        nested::<MfaUsed>(self.additional_event_data).mfa_used
+    pub fn mfa_used(&self) -> Option<String> {
+        nested_text(self.additional_event_data, "MFAUsed")
     }
 
     /// `insightDetails.insightType` and `insightDetails.state`.
     #[must_use]
-    pub fn insight(&self) -> (Text<'a>, Text<'a>) {
-        let d = nested::<InsightDetails>(self.insight_details);
-        (d.insight_type, d.state)
+    pub fn insight(&self) -> (Option<String>, Option<String>) {
+        (
+            nested_text(self.insight_details, "insightType"),
+            nested_text(self.insight_details, "state"),
+        )
     }
 
     /// `requestParameters`, decoded (for the few events whose parameters matter).
@@ -559,144 +539,5 @@ impl<'de> Visitor<'de> for ElementVisitor {
 impl<'de: 'a, 'a> Deserialize<'de> for Element<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ElementVisitor)
-    }
-}
-
-/// A container field (`Records`, `Events`): the elements of an array, or `None` for any other
-/// type.
-#[derive(Debug, Clone, Default)]
-pub struct Elements<'a>(pub Option<Vec<Element<'a>>>);
-
-struct ElementsVisitor;
-
-impl<'de> Visitor<'de> for ElementsVisitor {
-    type Value = Elements<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(e) = seq.next_element::<Element<'de>>()? {
-            out.push(e);
-        }
-        Ok(Elements(Some(out)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Elements(None))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Elements(None))
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Elements<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ElementsVisitor)
-    }
-}
-
-/// The keys of a top-level object that decide its shape.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct TopObject<'a> {
-    /// `{"Records":[...]}`.
-    #[serde(borrow, rename = "Records")]
-    pub records: Elements<'a>,
-    /// lookup-events output.
-    #[serde(borrow, rename = "Events")]
-    pub events: Elements<'a>,
-    /// Digest files have these.
-    #[serde(rename = "digestPublicKeyFingerprint")]
-    pub digest_fingerprint: Option<IgnoredAny>,
-    #[serde(rename = "logFiles")]
-    #[allow(missing_docs)]
-    pub log_files: Option<IgnoredAny>,
-    #[serde(rename = "digestStartTime")]
-    #[allow(missing_docs)]
-    pub digest_start_time: Option<IgnoredAny>,
-    /// An `EventBridge` envelope's record.
-    #[serde(borrow)]
-    pub detail: Option<&'a RawValue>,
-    #[serde(rename = "eventName")]
-    #[allow(missing_docs)]
-    pub event_name: Option<IgnoredAny>,
-    #[serde(rename = "eventSource")]
-    #[allow(missing_docs)]
-    pub event_source: Option<IgnoredAny>,
-    #[serde(rename = "eventVersion")]
-    #[allow(missing_docs)]
-    pub event_version: Option<IgnoredAny>,
-    #[serde(rename = "eventID")]
-    #[allow(missing_docs)]
-    pub event_id: Option<IgnoredAny>,
-}
-
-/// A whole document: an array, an object, or a scalar.
-#[derive(Debug)]
-pub enum Document<'a> {
-    /// A bare array.
-    Array(Vec<Element<'a>>),
-    /// An object.
-    Object(Box<TopObject<'a>>),
-    /// A number, string, boolean or `null`.
-    Scalar,
-}
-
-struct DocumentVisitor;
-
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = Document<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        ElementsVisitor
-            .visit_seq(seq)
-            .map(|e| Document::Array(e.0.unwrap_or_default()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        TopObject::deserialize(MapAccessDeserializer::new(map))
-            .map(|t| Document::Object(Box::new(t)))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Document::Scalar)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Document<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DocumentVisitor)
     }
 }

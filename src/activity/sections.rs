@@ -350,7 +350,7 @@ impl Sections {
         }
         if r.event_type.get() == Some("AwsCloudTrailInsight") {
             let (kind, state) = r.insight();
-            let detail = format!("{} {}", kind.or_empty(), state.or_empty());
+            let detail = format!("{} {}", kind.unwrap_or_default(), state.unwrap_or_default());
             self.insight_events.add(r, actor, detail.trim().to_owned());
         }
         let ip = r.source_ip_address.or_empty();

@@ -489,9 +489,7 @@ pub fn is_excluded_denial(r: &Record<'_>) -> bool {
 }
 
 fn mfa_missing(r: &Record<'_>) -> bool {
-    r.mfa_used()
-        .get()
-        .is_some_and(|m| !m.eq_ignore_ascii_case("yes"))
+    r.mfa_used().is_some_and(|m| !m.eq_ignore_ascii_case("yes"))
 }
 
 /// Whether `record` matches CIS monitoring item `item` (v3.0 numbering). 4.1, 4.2, 4.3 and
@@ -810,16 +808,16 @@ impl Summarizer {
         let (outcome, no_mfa, mfa_login) = if console_login {
             let outcome = r.console_login_outcome();
             let mfa = r.mfa_used();
-            let used = mfa.get().map(|m| m.eq_ignore_ascii_case("yes"));
+            let used = mfa.map(|m| m.eq_ignore_ascii_case("yes"));
             (outcome, used == Some(false), used == Some(true))
         } else {
-            (Text::default(), false, false)
+            (None, false, false)
         };
         let mut failed_login = false;
         if console_login {
             let c = &mut o.console_logins;
             c.total += 1;
-            match outcome.get() {
+            match outcome.as_deref() {
                 Some("Success") => {
                     c.success += 1;
                     if no_mfa {
@@ -912,7 +910,7 @@ impl Summarizer {
             }
         }
         if console_login && let Some(c) = slot(&mut o.console_logins.by_actor, actor) {
-            match outcome.get() {
+            match outcome.as_deref() {
                 Some("Success") => c.success += 1,
                 Some("Failure") => c.failure += 1,
                 _ => {}
