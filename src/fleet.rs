@@ -75,6 +75,48 @@ pub struct OrgInputs {
     pub regions: Vec<String>,
     /// The share this run verified (`K/N`); `null` for a whole run or a merge of every share.
     pub shard: Option<String>,
+    /// Every chain the run found (or was asked for), before sharding: how many, and the
+    /// SHA-256 of their `account/region` lines, sorted. Every share carries the same value, so
+    /// `merge` can prove the shares add up to exactly these chains.
+    pub chain_set: ChainSet,
+}
+
+/// A set of chains, by count and digest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainSet {
+    /// Number of chains.
+    pub count: u64,
+    /// SHA-256 (hex) of `account/region\n` for every chain, sorted.
+    pub sha256: String,
+}
+
+impl ChainSet {
+    /// The set of these `(account, region)` pairs.
+    #[must_use]
+    pub fn of<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut lines: Vec<String> = pairs
+            .into_iter()
+            .map(|(a, r)| format!("{a}/{r}\n"))
+            .collect();
+        lines.sort();
+        lines.dedup();
+        Self {
+            count: lines.len() as u64,
+            sha256: crate::hash::sha256_hex(lines.concat().as_bytes()),
+        }
+    }
+}
+
+/// The outcome word of a chain: `not_run` when it could not be verified and nothing was
+/// found, else that of `verify`'s exit code.
+#[must_use]
+pub fn chain_outcome(counts: &Counts, error: Option<&str>) -> &'static str {
+    let code = exit::for_verify(counts, usize::from(error.is_some()));
+    if error.is_some() && code != exit::FINDINGS {
+        "not_run"
+    } else {
+        exit::outcome_word(code)
+    }
 }
 
 /// One chain's result.
@@ -201,6 +243,9 @@ impl OrgReport {
     #[must_use]
     pub fn new(inputs: OrgInputs, mut chains: Vec<Chain>) -> Self {
         chains.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+        for c in &mut chains {
+            chain_outcome(&c.counts, c.error.as_deref()).clone_into(&mut c.outcome);
+        }
         let mut per_account: BTreeMap<&str, (u64, u64, Counts)> = BTreeMap::new();
         let mut totals = Counts::default();
         let mut failed = 0u64;
@@ -263,6 +308,22 @@ pub enum MergeError {
     /// The same chain is in two documents.
     #[error("chain {0}/{1} is in more than one file")]
     Duplicate(String, String),
+    /// The shares were split differently (`K/N` with different N, or a K twice).
+    #[error("{0}: share {1} does not fit the other files' split")]
+    Split(String, String),
+    /// A chain is in a share it does not belong to, or its counts disagree with its events.
+    #[error("{0}: chain {1}/{2} {3}")]
+    Altered(String, String, String, &'static str),
+    /// The shares' chains are not the chains every share listed.
+    #[error(
+        "the shares hold {got} chains, not the {want} chains every share listed (a share ran on another listing, or lost chains)"
+    )]
+    ChainSet {
+        /// Chains in the files.
+        got: u64,
+        /// Chains listed.
+        want: u64,
+    },
     /// Shares are missing.
     #[error("shares {missing} of {of} are missing")]
     Incomplete {
@@ -279,19 +340,27 @@ pub enum MergeError {
 /// [`MergeError`] when the documents are not every share of the same run.
 pub fn merge(docs: Vec<(String, OrgReport)>) -> Result<OrgReport, MergeError> {
     let mut inputs: Option<(String, OrgInputs)> = None;
-    let mut shares: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut of = None;
+    let mut shares: BTreeMap<u32, String> = BTreeMap::new();
+    let mut of: Option<u32> = None;
     let mut chains = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (name, doc) in docs {
         let mut these = doc.inputs.clone();
-        if let Some(s) = these.shard.take() {
-            let shard: Shard = s
-                .parse()
-                .map_err(|e: String| MergeError::Unreadable(name.clone(), e))?;
-            of = Some(shard.of);
-            shares.insert(shard.index, shard.of);
-        }
+        let shard = match these.shard.take() {
+            Some(s) => {
+                let shard: Shard = s
+                    .parse()
+                    .map_err(|e: String| MergeError::Unreadable(name.clone(), e))?;
+                if of.is_some_and(|n| n != shard.of)
+                    || shares.insert(shard.index, name.clone()).is_some()
+                {
+                    return Err(MergeError::Split(name, s));
+                }
+                of = Some(shard.of);
+                Some(shard)
+            }
+            None => None,
+        };
         match &inputs {
             None => inputs = Some((name.clone(), these)),
             Some((first, i)) if *i != these => {
@@ -300,6 +369,23 @@ pub fn merge(docs: Vec<(String, OrgReport)>) -> Result<OrgReport, MergeError> {
             Some(_) => {}
         }
         for c in doc.chains {
+            if shard.is_some_and(|s| !s.owns(&c.account_id, &c.region)) {
+                return Err(MergeError::Altered(
+                    name,
+                    c.account_id,
+                    c.region,
+                    "does not belong to that share",
+                ));
+            }
+            let events_counts = c.report.get("counts").cloned();
+            if events_counts.is_some_and(|v| serde_json::to_value(c.counts).ok() != Some(v)) {
+                return Err(MergeError::Altered(
+                    name,
+                    c.account_id,
+                    c.region,
+                    "has counts that disagree with its own report",
+                ));
+            }
             if !seen.insert((c.account_id.clone(), c.region.clone())) {
                 return Err(MergeError::Duplicate(c.account_id, c.region));
             }
@@ -308,7 +394,7 @@ pub fn merge(docs: Vec<(String, OrgReport)>) -> Result<OrgReport, MergeError> {
     }
     if let Some(n) = of {
         let missing: Vec<String> = (1..=n)
-            .filter(|k| shares.get(k) != Some(&n))
+            .filter(|k| !shares.contains_key(k))
             .map(|k| k.to_string())
             .collect();
         if !missing.is_empty() {
@@ -320,6 +406,13 @@ pub fn merge(docs: Vec<(String, OrgReport)>) -> Result<OrgReport, MergeError> {
     }
     let (_, inputs) =
         inputs.ok_or_else(|| MergeError::Unreadable(String::new(), "no documents".to_owned()))?;
+    let got = ChainSet::of(seen.iter().map(|(a, r)| (a.as_str(), r.as_str())));
+    if got != inputs.chain_set {
+        return Err(MergeError::ChainSet {
+            got: got.count,
+            want: inputs.chain_set.count,
+        });
+    }
     Ok(OrgReport::new(inputs, chains))
 }
 
@@ -377,7 +470,7 @@ mod tests {
         }
     }
 
-    fn inputs(shard: Option<&str>) -> OrgInputs {
+    fn inputs(shard: Option<&str>, chains: &[Chain]) -> OrgInputs {
         OrgInputs {
             trail_arn: "arn".to_owned(),
             start_time: Some("s".to_owned()),
@@ -388,35 +481,84 @@ mod tests {
             accounts: vec![],
             regions: vec![],
             shard: shard.map(str::to_owned),
+            chain_set: ChainSet::of(
+                chains
+                    .iter()
+                    .map(|c| (c.account_id.as_str(), c.region.as_str())),
+            ),
         }
     }
 
     #[test]
-    fn merged_shares_equal_the_whole_run() {
-        let all = vec![
-            chain("111111111111", "us-east-1", 0),
-            chain("111111111111", "eu-west-1", 1),
-            chain("222222222222", "us-east-1", 0),
-        ];
-        let whole = OrgReport::new(inputs(None), all.clone());
-        let a = OrgReport::new(inputs(Some("1/2")), vec![all[2].clone(), all[0].clone()]);
-        let b = OrgReport::new(inputs(Some("2/2")), vec![all[1].clone()]);
+    fn merged_shares_equal_the_whole_run_and_altered_shares_are_refused() {
+        let all: Vec<Chain> = (0..6)
+            .flat_map(|a| {
+                ["us-east-1", "eu-west-1"]
+                    .into_iter()
+                    .map(move |r| chain(&format!("11111111111{a}"), r, u64::from(a == 3)))
+            })
+            .collect();
+        let whole = OrgReport::new(inputs(None, &all), all.clone());
+        let share = |k: u32| {
+            let s = Shard { index: k, of: 2 };
+            let mine: Vec<Chain> = all
+                .iter()
+                .filter(|c| s.owns(&c.account_id, &c.region))
+                .cloned()
+                .collect();
+            OrgReport::new(inputs(Some(&format!("{k}/2")), &all), mine)
+        };
+        let (a, b) = (share(1), share(2));
+        assert!(!a.chains.is_empty() && !b.chains.is_empty());
         let merged = merge(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
         assert_eq!(merged, whole);
         assert_eq!(merged.exit_code, exit::FINDINGS);
+
         assert!(matches!(
             merge(vec![("a".into(), a.clone())]),
             Err(MergeError::Incomplete { .. })
         ));
         assert!(matches!(
             merge(vec![("a".into(), a.clone()), ("a2".into(), a.clone())]),
-            Err(MergeError::Duplicate(..))
+            Err(MergeError::Split(..))
         ));
-        let mut other = b;
+        let mut other = b.clone();
         other.inputs.end_time = Some("later".to_owned());
         assert!(matches!(
-            merge(vec![("a".into(), a), ("b".into(), other)]),
+            merge(vec![("a".into(), a.clone()), ("b".into(), other)]),
             Err(MergeError::Mismatch(..))
+        ));
+        // A share that lost a chain (or ran on another listing) does not add up.
+        let mut lost = b.clone();
+        lost.chains.pop();
+        assert!(matches!(
+            merge(vec![("a".into(), a.clone()), ("b".into(), lost)]),
+            Err(MergeError::ChainSet { .. })
+        ));
+        // Counts edited to hide a finding disagree with the chain's own report.
+        let mut edited = a.clone();
+        edited.chains[0].report = serde_json::json!({"counts": edited.chains[0].counts});
+        edited.chains[0].counts.logs.invalid += 1;
+        assert!(matches!(
+            merge(vec![("a".into(), edited), ("b".into(), b.clone())]),
+            Err(MergeError::Altered(..))
+        ));
+        // A chain moved to the other share.
+        let mut moved_a = a.clone();
+        let mut moved_b = b.clone();
+        if let Some(c) = moved_a.chains.pop() {
+            moved_b.chains.push(c);
+        }
+        assert!(matches!(
+            merge(vec![("a".into(), moved_a), ("b".into(), moved_b)]),
+            Err(MergeError::Altered(..))
+        ));
+        // Mixed splits.
+        let mut third = b;
+        third.inputs.shard = Some("2/3".to_owned());
+        assert!(matches!(
+            merge(vec![("a".into(), a), ("b".into(), third)]),
+            Err(MergeError::Split(..))
         ));
     }
 }

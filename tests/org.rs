@@ -353,3 +353,56 @@ fn sharding_needs_a_fixed_window() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--shard needs --end-time"));
 }
+
+/// Asking for an account or region that has no folder is never "clean": it is a chain that
+/// could not be verified (exit 3); finding no chain at all cannot run (exit 2).
+#[test]
+fn requested_accounts_and_regions_without_folders_are_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (arn, keys, _) = world(dir.path());
+    let typo = "12345678901x";
+    let run = verify(
+        dir.path(),
+        &arn,
+        &keys,
+        &[
+            "--organization",
+            "--accounts",
+            &format!("{},{typo},{}", member(0), member(0)),
+            "--regions",
+            "us-east-1,us-east-l",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let chains: Vec<(String, String, String)> = doc["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["account_id"].as_str().unwrap().to_owned(),
+                c["region"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chains,
+        [
+            (typo.to_owned(), String::new(), "not_run".to_owned()),
+            (member(0), "us-east-1".to_owned(), "clean".to_owned()),
+            (member(0), "us-east-l".to_owned(), "not_run".to_owned()),
+        ],
+        "the duplicate account is verified once"
+    );
+    let none = verify(
+        dir.path(),
+        &arn,
+        &keys,
+        &["--s3-prefix", "elsewhere", "--organization"],
+    );
+    assert_eq!(none.code, 2, "{}", none.stdout);
+}

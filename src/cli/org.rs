@@ -38,7 +38,17 @@ fn is_account(name: &str) -> bool {
     name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The chains under the bucket: `(account, region)` pairs, filtered and sharded.
+/// The chains under the bucket.
+struct Found {
+    /// `(account, region)` pairs with a digest folder, filtered (not sharded).
+    chains: Vec<(String, String)>,
+    /// Requested accounts or regions without a digest folder: `(account, region, why)`;
+    /// the region is empty for an account that has no folder at all.
+    missing: Vec<(String, String, String)>,
+}
+
+/// Lists the account and region folders under the bucket, keeping the requested ones, and
+/// says which requested account or region has no folder.
 async fn enumerate<S: ObjectSource>(
     source: &S,
     args: &VerifyArgs,
@@ -46,7 +56,7 @@ async fn enumerate<S: ObjectSource>(
     prefix: Option<&str>,
     org: Option<&str>,
     own_account: &str,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Found, String> {
     let mut base = match prefix {
         Some(p) if !p.is_empty() => format!("{}/AWSLogs/", p.trim_end_matches('/')),
         _ => "AWSLogs/".to_owned(),
@@ -60,32 +70,75 @@ async fn enumerate<S: ObjectSource>(
             .await
             .map_err(|e| format!("cannot list s3://{bucket}/{p}: {e}"))
     };
+    let mut wanted: Vec<String> = args.accounts.clone();
+    wanted.sort();
+    wanted.dedup();
+    let mut found = Found {
+        chains: Vec::new(),
+        missing: Vec::new(),
+    };
     let accounts = if args.organization {
-        list(base.clone())
+        let present: Vec<String> = list(base.clone())
             .await?
             .into_iter()
             .filter(|a| is_account(a))
-            .collect::<Vec<_>>()
-    } else if args.accounts.is_empty() {
+            .collect();
+        for w in &wanted {
+            if !present.contains(w) {
+                found.missing.push((
+                    w.clone(),
+                    String::new(),
+                    format!("no folder for this account under s3://{bucket}/{base}"),
+                ));
+            }
+        }
+        present
+            .into_iter()
+            .filter(|a| wanted.is_empty() || wanted.contains(a))
+            .collect()
+    } else if wanted.is_empty() {
         vec![own_account.to_owned()]
     } else {
-        args.accounts.clone()
+        wanted.clone()
     };
-    let mut chains = Vec::new();
     for account in accounts {
-        if !args.accounts.is_empty() && !args.accounts.contains(&account) {
-            continue;
+        let folder = format!("{base}{account}/CloudTrail-Digest/");
+        let regions = list(folder.clone()).await?;
+        if regions.is_empty() && !args.organization {
+            found.missing.push((
+                account.clone(),
+                String::new(),
+                format!("no digest folder under s3://{bucket}/{folder}"),
+            ));
         }
-        for region in list(format!("{base}{account}/CloudTrail-Digest/")).await? {
-            if !args.regions.is_empty() && !args.regions.contains(&region) {
-                continue;
+        for r in &args.regions {
+            if !regions.contains(r) && !regions.is_empty() {
+                found.missing.push((
+                    account.clone(),
+                    r.clone(),
+                    format!("no digest folder for this region under s3://{bucket}/{folder}"),
+                ));
             }
-            if args.shard.is_none_or(|s| s.owns(&account, &region)) {
-                chains.push((account.clone(), region));
+        }
+        for region in regions {
+            if args.regions.is_empty() || args.regions.contains(&region) {
+                found.chains.push((account.clone(), region));
             }
         }
     }
-    Ok(chains)
+    Ok(found)
+}
+
+/// A requested chain that has no folder: not verified.
+fn missing_chain(account: String, region: String, why: String) -> Chain {
+    Chain {
+        account_id: account,
+        region,
+        outcome: String::new(),
+        error: Some(why),
+        counts: Counts::default(),
+        report: serde_json::Value::Null,
+    }
 }
 
 /// Verifies one chain as `verify --account-id A --region R --format json` would.
@@ -150,34 +203,6 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         return Err("--state is for one chain or one account's regions, not with --organization, --accounts, --regions or --shard".to_owned());
     }
     let located = super::verify::locate(&args).await?;
-    let own = args
-        .account_id
-        .clone()
-        .unwrap_or_else(|| located.trail_account.clone());
-    let chains = match &located.source {
-        ReportSource::Bundle(s) => {
-            enumerate(
-                s.as_ref(),
-                &args,
-                &located.bucket,
-                located.prefix.as_deref(),
-                located.org.as_deref(),
-                &own,
-            )
-            .await?
-        }
-        ReportSource::S3(s) => {
-            enumerate(
-                s.as_ref(),
-                &args,
-                &located.bucket,
-                located.prefix.as_deref(),
-                located.org.as_deref(),
-                &own,
-            )
-            .await?
-        }
-    };
     if args.organization && located.org.is_none() {
         return Err(format!(
             "no organization folder (AWSLogs/o-…/) in s3://{}/{}",
@@ -185,22 +210,70 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
             located.prefix.as_deref().unwrap_or("")
         ));
     }
-    tracing::info!(chains = chains.len(), shard = ?args.shard.map(|s| s.to_string()), "chains to verify");
-    let results: Vec<Chain> = futures::stream::iter(chains)
-        .map(|(account, region)| verify_chain(&args, located.org.as_deref(), account, region))
+    let own = args
+        .account_id
+        .clone()
+        .unwrap_or_else(|| located.trail_account.clone());
+    let (bucket, prefix, org) = (
+        located.bucket.as_str(),
+        located.prefix.as_deref(),
+        located.org.as_deref(),
+    );
+    let found = match &located.source {
+        ReportSource::Bundle(s) => enumerate(s.as_ref(), &args, bucket, prefix, org, &own).await?,
+        ReportSource::S3(s) => enumerate(s.as_ref(), &args, bucket, prefix, org, &own).await?,
+    };
+    let chain_set = crate::fleet::ChainSet::of(
+        found
+            .chains
+            .iter()
+            .map(|(a, r)| (a.as_str(), r.as_str()))
+            .chain(
+                found
+                    .missing
+                    .iter()
+                    .map(|(a, r, _)| (a.as_str(), r.as_str())),
+            ),
+    );
+    if chain_set.count == 0 {
+        return Err(format!(
+            "no digest folder found under s3://{bucket}/{}AWSLogs/{}",
+            prefix
+                .map(|p| format!("{}/", p.trim_end_matches('/')))
+                .unwrap_or_default(),
+            org.map(|o| format!("{o}/")).unwrap_or_default()
+        ));
+    }
+    let mine = |a: &str, r: &str| args.shard.is_none_or(|s| s.owns(a, r));
+    let to_verify: Vec<(String, String)> = found
+        .chains
+        .into_iter()
+        .filter(|(a, r)| mine(a, r))
+        .collect();
+    tracing::info!(chains = to_verify.len(), listed = chain_set.count, shard = ?args.shard.map(|s| s.to_string()), "chains to verify");
+    let mut results: Vec<Chain> = futures::stream::iter(to_verify)
+        .map(|(account, region)| verify_chain(&args, org, account, region))
         .buffered(CHAINS_IN_FLIGHT)
         .collect()
         .await;
+    results.extend(
+        found
+            .missing
+            .into_iter()
+            .filter(|(a, r, _)| mine(a, r))
+            .map(|(a, r, why)| missing_chain(a, r, why)),
+    );
     let inputs = OrgInputs {
         trail_arn: args.trail_arn.clone(),
         start_time: args.start_time.clone(),
         end_time: args.end_time.clone(),
-        bucket: located.bucket,
-        prefix: located.prefix,
-        organization_id: located.org,
+        bucket: located.bucket.clone(),
+        prefix: located.prefix.clone(),
+        organization_id: located.org.clone(),
         accounts: args.accounts.clone(),
         regions: args.regions.clone(),
         shard: args.shard.map(|s| s.to_string()),
+        chain_set,
     };
     let report = OrgReport::new(inputs, results);
     print(&report, args.format, args.html.as_deref())?;
@@ -254,7 +327,7 @@ pub fn render_text(report: &OrgReport) -> String {
                 let _ = writeln!(
                     o,
                     "  {}{subject}: {} ({})",
-                    p.status,
+                    super::neutralise(&p.status),
                     super::neutralise(&p.message),
                     super::neutralise(&p.reason)
                 );
@@ -271,12 +344,12 @@ pub fn render_text(report: &OrgReport) -> String {
         let _ = writeln!(
             o,
             "{:<14}{:<18}{:>12}{:>14}{:>12}  {}",
-            c.account_id,
+            super::neutralise(&c.account_id),
             super::neutralise(&c.region),
             ratio(&c.counts.digests),
             ratio(&c.counts.logs),
             c.counts.findings,
-            c.outcome
+            super::neutralise(&c.outcome)
         );
     }
     let _ = writeln!(o);
@@ -284,7 +357,7 @@ pub fn render_text(report: &OrgReport) -> String {
         let _ = writeln!(
             o,
             "Account {}: {} chains{}, digests {}, log files {}, {}",
-            a.account_id,
+            super::neutralise(&a.account_id),
             a.chains,
             if a.failed_chains > 0 {
                 format!(" ({} could not be verified)", a.failed_chains)

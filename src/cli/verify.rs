@@ -74,7 +74,7 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with_all = ["region", "all_regions", "account_id"])]
     pub organization: bool,
     /// Only these accounts (comma-separated); many-chain mode, as `--organization`.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    #[arg(long, value_delimiter = ',', value_name = "ID,...", conflicts_with_all = ["account_id", "region", "all_regions"])]
     pub accounts: Vec<String>,
     /// Only these source regions (comma-separated); many-chain mode, as `--organization`.
     #[arg(

@@ -208,8 +208,11 @@ impl ObjectSource for LocalSource {
             return Ok(Vec::new());
         }
         let dir = self.root.join(bucket).join(prefix.trim_end_matches('/'));
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Ok(Vec::new());
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            // No folder: nothing there, as S3 answers for a prefix without keys.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(&e, &dir)),
         };
         let mut out: Vec<String> = entries
             .filter_map(Result::ok)
