@@ -15,7 +15,7 @@ use serde_json::Value;
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
-use super::record::{Element, Record};
+use super::record::{Element, Record, non_strings_are};
 
 /// The container a file's records were found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -377,6 +377,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON document")
     }
+    non_strings_are!(Outcome::Scalar);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Outcome, A::Error> {
         stream(seq, self.sink).map(|()| Outcome::Streamed(Shape::JsonArray))
     }
@@ -412,22 +413,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
         }
         Ok(streamed.map_or(Outcome::Object(top), Outcome::Streamed))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Outcome, E> {
-        Ok(Outcome::Scalar)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Outcome, E> {
-        Ok(Outcome::Scalar)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Outcome, E> {
-        Ok(Outcome::Scalar)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Outcome, E> {
-        Ok(Outcome::Scalar)
-    }
     fn visit_str<E>(self, _: &str) -> Result<Outcome, E> {
-        Ok(Outcome::Scalar)
-    }
-    fn visit_unit<E>(self) -> Result<Outcome, E> {
         Ok(Outcome::Scalar)
     }
 }
@@ -452,6 +438,7 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
+    non_strings_are!(false);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
         stream(seq, self.sink).map(|()| true)
     }
@@ -459,22 +446,7 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(false)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
     fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_unit<E>(self) -> Result<bool, E> {
         Ok(false)
     }
 }

@@ -14,6 +14,29 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+/// `visit_bool`, `visit_i64`, `visit_u64`, `visit_f64` and `visit_unit` of a visitor, all
+/// answering `$value`: the lenient visitors read every non-string scalar the same way.
+macro_rules! non_strings_are {
+    ($value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+pub(crate) use non_strings_are;
+
 /// Consumes whatever is left of a sequence.
 fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -52,6 +75,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    non_strings_are!(Text(None));
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
         Ok(Text(Some(Cow::Borrowed(v))))
     }
@@ -60,21 +84,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
     fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
         Ok(Text(Some(Cow::Owned(v))))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Text(None))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Text(None))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Text(None))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Text(None))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Text(None))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         drain_seq(seq).map(|()| Text(None))
@@ -291,25 +300,11 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    non_strings_are!(Obj(None));
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         T::deserialize(MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Obj(None))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Obj(None))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Obj(None))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Obj(None))
-    }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Obj(None))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(Obj(None))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -510,25 +505,11 @@ impl<'de> Visitor<'de> for ElementVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    non_strings_are!(Element::NotObject);
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         Record::deserialize(MapAccessDeserializer::new(map)).map(|r| Element::Object(Box::new(r)))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Element::NotObject)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Element::NotObject)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Element::NotObject)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Element::NotObject)
-    }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Element::NotObject)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(Element::NotObject)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
