@@ -26,13 +26,12 @@
 #[macro_use]
 mod support;
 
-use std::io::{Read as _, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value, json};
-use support::proxy::{FaultProxy, upstream};
+use support::moto::{put_world, sdk_config};
+use support::proxy::FaultProxy;
 use support::{Case, Run, verify_args};
 use trailproof::chain::digest::Location;
 
@@ -40,79 +39,9 @@ use trailproof::chain::digest::Location;
 /// request is abandoned and retried in seconds rather than the default two minutes.
 const ATTEMPT_TIMEOUT: &str = "1.5";
 
-async fn sdk_config(region: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .endpoint_url(upstream())
-        .load()
-        .await
-}
-
-/// POSTs JSON to the moto harness's control API (directly, not through a proxy).
-fn control(path: &str, body: &Value) {
-    let ep = upstream();
-    let hostport = ep.trim_start_matches("http://");
-    let payload = body.to_string();
-    let mut s = std::net::TcpStream::connect(hostport).expect("connect harness");
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("write");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read");
-    assert!(resp.starts_with("HTTP/1.1 200"), "harness said: {resp}");
-}
-
 /// Uploads a case's world straight to moto (bucket, objects, served keys, trail).
 async fn upload(c: &Case) {
-    let conf = sdk_config("us-east-1").await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    let _ = s3.create_bucket().bucket(&c.spec.bucket).send().await;
-    let mut puts = Vec::new();
-    for (loc, obj) in &c.world.objects {
-        let mut req = s3
-            .put_object()
-            .bucket(&loc.bucket)
-            .key(&loc.key)
-            .body(ByteStream::from(obj.body.clone()));
-        for (k, v) in &obj.metadata {
-            req = req.metadata(k, v);
-        }
-        puts.push(req.send());
-    }
-    for r in futures::future::join_all(puts).await {
-        r.expect("put object");
-    }
-    for (region, recs) in &c.served_keys {
-        let keys = trailproof::source::keys::to_cli_json(recs);
-        let list: Vec<Value> = keys["PublicKeyList"]
-            .as_array()
-            .expect("list")
-            .iter()
-            .zip(recs)
-            .map(|(k, r)| {
-                json!({
-                    "Value": k["Value"],
-                    "Fingerprint": k["Fingerprint"],
-                    "ValidityStartTime": r.valid_from.map(|t| t.timestamp()),
-                    "ValidityEndTime": r.valid_to.map(|t| t.timestamp()),
-                })
-            })
-            .collect();
-        control(
-            "/_trailproof/public-keys",
-            &json!({"region": region, "keys": list}),
-        );
-    }
+    put_world(c).await;
     let ct = aws_sdk_cloudtrail::Client::new(&sdk_config(&c.spec.home_region).await);
     // Already there when the suite runs twice against one moto server: fine.
     let _ = ct

@@ -16,51 +16,14 @@
 #[macro_use]
 mod support;
 
-use std::io::{Read as _, Write as _};
 use std::process::Command;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::json;
+use support::moto::{control, endpoint, put_world, sdk_config};
 use support::{
     COMPARABLE, Case, DELIBERATE, Run, check_expectations, run_bundle, scenario, verify_args,
 };
-
-fn endpoint() -> String {
-    std::env::var("TRAILPROOF_TEST_ENDPOINT").unwrap_or_else(|_| {
-        panic!("TRAILPROOF_TEST_ENDPOINT is not set: run the suite with scripts/test, which starts the moto server")
-    })
-}
-
-async fn sdk_config(region: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .endpoint_url(endpoint())
-        .load()
-        .await
-}
-
-/// POSTs JSON to the harness control API.
-pub fn control(path: &str, body: &serde_json::Value) {
-    let ep = endpoint();
-    let hostport = ep.trim_start_matches("http://");
-    let payload = body.to_string();
-    let mut s = std::net::TcpStream::connect(hostport).expect("connect harness");
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("write");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read");
-    assert!(
-        resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
-        "harness said: {resp}"
-    );
-}
 
 async fn organization_id() -> String {
     let conf = sdk_config("us-east-1").await;
@@ -81,51 +44,7 @@ async fn organization_id() -> String {
 }
 
 async fn upload(c: &Case) {
-    let conf = sdk_config("us-east-1").await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    for b in std::iter::once(&c.spec.bucket).chain(&c.extra_buckets) {
-        let _ = s3.create_bucket().bucket(b).send().await;
-    }
-    let mut puts = Vec::new();
-    for (loc, obj) in &c.world.objects {
-        let mut req = s3
-            .put_object()
-            .bucket(&loc.bucket)
-            .key(&loc.key)
-            .body(ByteStream::from(obj.body.clone()));
-        for (k, v) in &obj.metadata {
-            req = req.metadata(k, v);
-        }
-        puts.push(req.send());
-    }
-    for r in futures::future::join_all(puts).await {
-        r.expect("put object");
-    }
-    for (region, recs) in &c.served_keys {
-        let keys = trailproof::source::keys::to_cli_json(recs);
-        let list: Vec<serde_json::Value> = keys["PublicKeyList"]
-            .as_array()
-            .expect("list")
-            .iter()
-            .zip(recs)
-            .map(|(k, r)| {
-                json!({
-                    "Value": k["Value"],
-                    "Fingerprint": k["Fingerprint"],
-                    "ValidityStartTime": r.valid_from.map(|t| t.timestamp()),
-                    "ValidityEndTime": r.valid_to.map(|t| t.timestamp()),
-                })
-            })
-            .collect();
-        control(
-            "/_trailproof/public-keys",
-            &json!({"region": region, "keys": list}),
-        );
-    }
+    put_world(c).await;
     let ct = aws_sdk_cloudtrail::Client::new(&sdk_config(&c.spec.home_region).await);
     let mut req = ct
         .create_trail()

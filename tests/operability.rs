@@ -353,7 +353,7 @@ mod imds {
     use std::sync::{Arc, Mutex};
 
     use crate::support::{self, Case, Run};
-    use aws_sdk_s3::primitives::ByteStream;
+
     use serde_json::json;
 
     const TOKEN: &str = "imds-test-token-AQAEAHj";
@@ -462,75 +462,11 @@ mod imds {
         stream.flush()
     }
 
-    /// POSTs JSON to the harness control API (as tests/moto.rs does).
-    fn control(path: &str, body: &serde_json::Value) {
-        let ep = endpoint();
-        let hostport = ep.trim_start_matches("http://");
-        let payload = body.to_string();
-        let mut s = TcpStream::connect(hostport).expect("connect harness");
-        write!(
-            s,
-            "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-            payload.len()
-        )
-        .expect("write");
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).expect("read");
-        assert!(
-            resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
-            "{resp}"
-        );
-    }
-
     /// Puts the case's bucket, objects, served keys and trail into moto (static test
     /// credentials: the set-up is not what is under test).
     async fn upload(c: &Case) {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .endpoint_url(endpoint())
-            .load()
-            .await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&conf)
-                .force_path_style(true)
-                .build(),
-        );
-        let _ = s3.create_bucket().bucket(&c.spec.bucket).send().await;
-        for (loc, obj) in &c.world.objects {
-            let mut req = s3
-                .put_object()
-                .bucket(&loc.bucket)
-                .key(&loc.key)
-                .body(ByteStream::from(obj.body.clone()));
-            for (k, v) in &obj.metadata {
-                req = req.metadata(k, v);
-            }
-            req.send().await.expect("put object");
-        }
-        for (region, recs) in &c.served_keys {
-            let keys = trailproof::source::keys::to_cli_json(recs);
-            let list: Vec<serde_json::Value> = keys["PublicKeyList"]
-                .as_array()
-                .expect("list")
-                .iter()
-                .zip(recs)
-                .map(|(k, r)| {
-                    json!({
-                        "Value": k["Value"],
-                        "Fingerprint": k["Fingerprint"],
-                        "ValidityStartTime": r.valid_from.map(|t| t.timestamp()),
-                        "ValidityEndTime": r.valid_to.map(|t| t.timestamp()),
-                    })
-                })
-                .collect();
-            control(
-                "/_trailproof/public-keys",
-                &json!({"region": region, "keys": list}),
-            );
-        }
+        support::moto::put_world(c).await;
+        let conf = support::moto::sdk_config("us-east-1").await;
         let ct = aws_sdk_cloudtrail::Client::new(&conf);
         let _ = ct
             .create_trail()

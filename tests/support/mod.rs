@@ -13,6 +13,7 @@
     clippy::struct_excessive_bools
 )]
 
+pub mod moto;
 pub mod proxy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
