@@ -695,32 +695,16 @@ async fn organization_run_over_s3_equals_the_bundle_run() {
     let mut c = support::case("org_wide", spec, world);
     c.served_keys = c.world.public_keys.clone();
     upload(&c).await;
-    let ep = endpoint();
-    let live = Command::new(support::bin())
-        .arg("verify")
-        .args([
-            "--trail-arn",
-            &c.spec.arn(),
-            "--start-time",
-            &c.start,
-            "--end-time",
-            &c.end,
-        ])
-        .args([
+    let live = run_ours_with(
+        &c,
+        &[
             "--organization",
             "--s3-bucket",
             &c.spec.bucket,
             "--format",
             "json",
-        ])
-        .args(["--endpoint-url", &ep])
-        .env("AWS_ENDPOINT_URL", &ep)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .expect("run");
-    let live = Run::from_output(&live);
+        ],
+    );
     assert_eq!(live.code, 0, "{}", live.stderr);
     let doc: serde_json::Value = serde_json::from_str(&live.stdout).expect("json");
     assert_eq!(doc["inputs"]["organization_id"], org.as_str());
