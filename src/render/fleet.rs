@@ -5,7 +5,7 @@
 use askama::Template;
 
 use crate::fleet::OrgReport;
-use crate::report::Tally;
+use crate::report::{Counts, Tally};
 
 struct Card {
     label: &'static str,
@@ -23,6 +23,22 @@ struct Row {
     warnings: u64,
     outcome: String,
     class: &'static str,
+}
+
+impl Row {
+    fn new(account: &str, region: String, chains: String, counts: &Counts, outcome: &str) -> Self {
+        Self {
+            account: account.to_owned(),
+            region,
+            chains,
+            digests: ratio(&counts.digests),
+            logs: ratio(&counts.logs),
+            findings: counts.findings,
+            warnings: counts.warnings,
+            outcome: outcome.to_owned(),
+            class: outcome_class(outcome),
+        }
+    }
 }
 
 struct ProblemRow {
@@ -148,35 +164,26 @@ pub fn render_org_html(
     let accounts = report
         .accounts
         .iter()
-        .map(|a| Row {
-            account: a.account_id.clone(),
-            region: String::new(),
-            chains: if a.failed_chains > 0 {
+        .map(|a| {
+            let chains = if a.failed_chains > 0 {
                 format!("{} ({} not verified)", a.chains, a.failed_chains)
             } else {
                 a.chains.to_string()
-            },
-            digests: ratio(&a.counts.digests),
-            logs: ratio(&a.counts.logs),
-            findings: a.counts.findings,
-            warnings: a.counts.warnings,
-            outcome: a.outcome.clone(),
-            class: outcome_class(&a.outcome),
+            };
+            Row::new(&a.account_id, String::new(), chains, &a.counts, &a.outcome)
         })
         .collect();
     let chains = report
         .chains
         .iter()
-        .map(|c| Row {
-            account: c.account_id.clone(),
-            region: c.region.clone(),
-            chains: String::new(),
-            digests: ratio(&c.counts.digests),
-            logs: ratio(&c.counts.logs),
-            findings: c.counts.findings,
-            warnings: c.counts.warnings,
-            outcome: c.outcome.clone(),
-            class: outcome_class(&c.outcome),
+        .map(|c| {
+            Row::new(
+                &c.account_id,
+                c.region.clone(),
+                String::new(),
+                &c.counts,
+                &c.outcome,
+            )
         })
         .collect();
     let problems = report
