@@ -10,12 +10,11 @@ use std::sync::OnceLock;
 use rsa::pkcs8::DecodePrivateKey as _;
 use sha2::Digest as _;
 
-use trailproof::chain::digest::{
-    DigestParseError, FetchedObject, Location, parse_digest, parse_digest_within,
-};
+use trailproof::chain::digest::{DigestParseError, parse_digest, parse_digest_within};
 use trailproof::chain::keys::{KeySet, PublicKeyRecord, fingerprint_of};
 use trailproof::chain::layout::ChainKind;
 use trailproof::chain::log::{LogVerdict, verify_log_within};
+use trailproof::vocab::{FetchedObject, Location};
 
 /// Inflated-size limit used by the targets: small, so bombs are cheap and the limit path
 /// is exercised.

@@ -15,11 +15,11 @@ use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use serde_json::{Value, json};
 
-use crate::chain::digest::{FetchedObject, Location};
 use crate::chain::keys::{PublicKeyRecord, fingerprint_of};
 use crate::hash::{sha256_bytes, sha256_hex};
 use crate::source::local::META_SUFFIX;
 use crate::time::{UtcTime, format_display, format_key, format_ymd};
+use crate::vocab::{FetchedObject, Location};
 
 /// Errors of the generator.
 #[derive(Debug, thiserror::Error)]

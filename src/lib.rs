@@ -23,11 +23,11 @@ pub mod cli;
 pub mod controls;
 #[cfg(feature = "fixture")]
 pub mod fixture;
-pub mod fleet;
 pub mod hash;
 pub mod limits;
-pub mod render;
+pub mod present;
 pub mod report;
 pub mod snapshot;
 pub mod source;
 pub mod time;
+pub mod vocab;

@@ -11,8 +11,6 @@
 //! This module does no I/O: [`Limits::from_lookup`] takes the environment lookup as a
 //! function so the CLI decides where overrides come from.
 
-use crate::source::{FetchError, FetchErrorKind};
-
 /// Every size and count limit in one documented place.
 ///
 /// Each limit can be lowered or raised for one run with the environment variable named in
@@ -63,7 +61,7 @@ impl Limits {
     /// `INVALID: maximum recursion depth exceeded …`, exactly as `validate-logs` prints it.
     /// This is the one limit that yields `INVALID` rather than `ERROR`: the digest is signed,
     /// so the verdict is the reference's, and the drop-in contract keeps its wording.
-    pub const MAX_DIGEST_JSON_DEPTH: usize = crate::chain::pyjson::PYTHON_MAX_DEPTH;
+    pub const MAX_DIGEST_JSON_DEPTH: usize = 960;
 
     /// The defaults with the overrides `lookup` returns for the `TRAILPROOF_MAX_*`
     /// variables (decimal numbers of bytes or steps; `0` is refused).
@@ -195,12 +193,6 @@ fn describe(limit: Limit, max: u64) -> String {
     format!("{what}; limit {}", limit.env_var())
 }
 
-impl From<LimitExceeded> for FetchError {
-    fn from(e: LimitExceeded) -> Self {
-        FetchError::new(FetchErrorKind::TooLarge, e.to_string())
-    }
-}
-
 /// An override that is not a positive integer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}={value:?}: expected a positive whole number")]
@@ -219,6 +211,7 @@ pub const MAX_ACTIVITY_INFLATED_BYTES: u64 = 1 << 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::{FetchError, FetchErrorKind};
 
     #[test]
     fn limits_from_lookup_applies_overrides_and_refuses_junk() {

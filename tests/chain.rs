@@ -4,14 +4,15 @@
 
 mod support;
 
-use trailproof::chain::digest::{DigestFailure, Location};
+use trailproof::chain::digest::DigestFailure;
 use trailproof::chain::keys::KeySet;
 use trailproof::chain::layout::{ChainKind, filter_listing};
 use trailproof::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use trailproof::fixture::{TrailSpec, World};
 use trailproof::limits::Limits;
-use trailproof::source::{FetchError, FetchErrorKind};
 use trailproof::time::UtcTime;
+use trailproof::vocab::Location;
+use trailproof::vocab::{FetchError, FetchErrorKind};
 
 use support::{keys, t};
 

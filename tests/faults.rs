@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use support::moto::{put_world, sdk_config};
 use support::proxy::FaultProxy;
 use support::{Case, Run, verify_args};
-use trailproof::chain::digest::Location;
+use trailproof::vocab::Location;
 
 /// Per-attempt timeout given to the binary (`TRAILPROOF_ATTEMPT_TIMEOUT`), so a stalled
 /// request is abandoned and retried in seconds rather than the default two minutes.

@@ -415,7 +415,7 @@ async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
     let logs = world.logs(&spec, "us-east-1");
     world.objects.get_mut(&logs[9]).expect("log").body = trailproof::fixture::gzip(b"{}");
     let stem = logs[7].key.trim_end_matches(".json.gz");
-    let forged = trailproof::chain::digest::Location::new(
+    let forged = trailproof::vocab::Location::new(
         &spec.bucket,
         format!("{}FORGEDforgedFORG.json.gz", &stem[..stem.len() - 16]),
     );
@@ -575,7 +575,7 @@ async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
         .key
         .trim_end_matches(".json.gz")
         .to_owned();
-    let theirs = trailproof::chain::digest::Location::new(
+    let theirs = trailproof::vocab::Location::new(
         &spec.bucket,
         format!("{}NEIGHBOURneighbo.json.gz", &stem[..stem.len() - 16]),
     );

@@ -11,8 +11,8 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use support::{Run, bin, keys, t};
-use trailproof::chain::digest::Location;
 use trailproof::fixture::{TrailSpec, World};
+use trailproof::vocab::Location;
 
 const ORG: &str = "o-exampleorg1";
 const MANAGEMENT: &str = "123456789012";

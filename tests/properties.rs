@@ -88,7 +88,7 @@ fn any_change_to_digest_content_or_bytes_is_detected() {
     let obj = &world.objects[&loc];
     let keyset = KeySet::from_records(world.public_keys["us-east-1"].clone());
     let verify = |body: Vec<u8>| {
-        let o = trailproof::chain::digest::FetchedObject {
+        let o = trailproof::vocab::FetchedObject {
             body,
             metadata: obj.metadata.clone(),
         };

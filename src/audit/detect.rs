@@ -5,15 +5,17 @@
 use std::collections::HashMap;
 
 use super::{Item, Prefetcher, VerifyConfig};
-use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location};
+use crate::chain::digest::{DigestFailure, ExpectedHash};
 use crate::chain::findings::{Finding, Judged};
 use crate::chain::keys::KeySet;
 use crate::chain::layout::{ChainKind, DigestScope, key_timestamp};
 use crate::chain::log::{LogVerdict, verify_log_within};
 use crate::chain::walk::ChainEvent;
 use crate::limits::Limits;
-use crate::source::{FetchError, ObjectSource};
+use crate::source::ObjectSource;
 use crate::time::{UtcTime, format_key};
+use crate::vocab::FetchError;
+use crate::vocab::{FetchedObject, Location};
 
 /// What the walks saw, for the checks after them.
 #[derive(Default)]

@@ -15,15 +15,17 @@ use std::sync::Arc;
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
 
-use crate::chain::digest::{DigestFailure, ExpectedHash, FetchedObject, Location, no_keys_message};
+use crate::chain::digest::{DigestFailure, ExpectedHash, no_keys_message};
 use crate::chain::findings::{Finding, TrailStatus};
 use crate::chain::keys::KeySet;
 use crate::chain::layout::{ChainKind, DigestScope, TrailArn, filter_listing, key_timestamp};
 use crate::chain::log::{LogVerdict, verify_log_within};
 use crate::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use crate::limits::Limits;
-use crate::source::{FetchError, FetchErrorKind, KeyProvider, ObjectSource};
+use crate::source::{KeyProvider, ObjectSource};
 use crate::time::{RecordTime, UtcTime, format_key};
+use crate::vocab::{FetchError, FetchErrorKind};
+use crate::vocab::{FetchedObject, Location};
 
 /// What a verification run covers.
 #[derive(Debug, Clone)]

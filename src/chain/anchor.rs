@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::digest::{CheckedDigest, Location};
+use super::digest::CheckedDigest;
 use super::findings::{Finding, FindingCode, Judged, Severity};
 use super::walk::Visit;
 use crate::time::UtcTime;
+use crate::vocab::Location;
 
 /// Version of the state file.
 pub const STATE_SCHEMA: &str = "trailproof.state/1";

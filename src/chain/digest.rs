@@ -5,7 +5,6 @@
 //! gunzip + JSON → signature metadata → backfill metadata → required fields → original
 //! location → public key by fingerprint → RSA signature over the string to sign.
 
-use std::collections::BTreeMap;
 use std::io::Read as _;
 
 use rsa::Pkcs1v15Sign;
@@ -16,49 +15,7 @@ use super::layout::ChainKind;
 use crate::hash::sha256_hex;
 use crate::limits::{Limit, LimitExceeded};
 use crate::time::{RecordTime, UtcTime, format_display, parse_record_clock, parse_record_time};
-
-/// An S3 object as fetched: body bytes and user metadata (names lower-case, without the
-/// `x-amz-meta-` prefix).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FetchedObject {
-    /// The raw (compressed) body.
-    pub body: Vec<u8>,
-    /// User metadata.
-    pub metadata: BTreeMap<String, String>,
-}
-
-/// Bucket and key of an object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct Location {
-    /// Bucket name.
-    pub bucket: String,
-    /// Object key.
-    pub key: String,
-}
-
-impl Location {
-    /// Builds a location.
-    #[must_use]
-    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
-        Self {
-            bucket: bucket.into(),
-            key: key.into(),
-        }
-    }
-
-    /// `s3://bucket/key`.
-    #[must_use]
-    pub fn uri(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.key)
-    }
-
-    /// The inverse of [`Self::uri`]; `None` for anything that is not `s3://bucket/key`.
-    #[must_use]
-    pub fn from_uri(uri: &str) -> Option<Self> {
-        let (bucket, key) = uri.strip_prefix("s3://")?.split_once('/')?;
-        Some(Self::new(bucket, key))
-    }
-}
+use crate::vocab::{FetchedObject, Location};
 
 /// Why a digest is INVALID. `message()` is the reference's text after `INVALID: `.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -638,6 +595,7 @@ pub fn no_keys_message(from: &UtcTime, to: &UtcTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn s3_uris_split_into_bucket_and_key() {

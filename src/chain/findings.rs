@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::digest::{CheckedDigest, Location};
+use super::digest::CheckedDigest;
 use super::layout::{ChainKind, DigestScope, key_timestamp};
 use super::walk::{Reached, Visit};
 use crate::time::{UtcTime, format_display, parse_record_time};
+use crate::vocab::Location;
 
 /// The signature algorithm `CloudTrail` uses.
 pub const SIGNATURE_ALGORITHM: &str = "SHA256withRSA";

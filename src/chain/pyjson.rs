@@ -13,7 +13,7 @@ use serde_json::{Map, Number, Value};
 
 /// Nesting depth at which Python's decoder gives up inside the reference (its recursion
 /// limit of 1000, less the frames of the CLI above the decoder).
-pub const PYTHON_MAX_DEPTH: usize = 960;
+pub const PYTHON_MAX_DEPTH: usize = crate::limits::Limits::MAX_DIGEST_JSON_DEPTH;
 
 /// Why a text is not JSON for Python.
 #[derive(Debug, Clone, PartialEq, Eq)]

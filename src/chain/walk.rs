@@ -13,14 +13,13 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::digest::{
-    CheckedDigest, DigestFailure, DigestParseError, FetchedObject, KeyNeed, Location,
-    no_keys_message, parse_digest_within,
+    CheckedDigest, DigestFailure, DigestParseError, KeyNeed, no_keys_message, parse_digest_within,
 };
 use super::keys::{KeySet, PublicKeyRecord};
 use super::layout::{ChainKind, DigestListing, key_timestamp};
 use crate::limits::{Limit, Limits};
-use crate::source::FetchError;
 use crate::time::{UtcTime, parse_record_time};
+use crate::vocab::{FetchError, FetchedObject, Location};
 
 /// Listings by (bucket, window end), shared by the standard and backfill walks like the
 /// reference's cache. Each entry is consumed (popped) in place.

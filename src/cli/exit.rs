@@ -2,7 +2,8 @@
 //! 0 = everything asked was checked and nothing was found; 1 = findings; 2 = could not run;
 //! 3 = ran to the end but incomplete, with no findings; 130 = interrupted.
 
-use crate::report::Counts;
+use crate::report::verify::Counts;
+use crate::vocab::Outcome;
 
 /// Nothing found.
 pub const CLEAN: u8 = 0;
@@ -15,16 +16,21 @@ pub const INCOMPLETE: u8 = 3;
 /// Ctrl-C.
 pub const INTERRUPTED: u8 = 130;
 
+/// The exit code of an outcome.
+#[must_use]
+pub fn code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Clean => CLEAN,
+        Outcome::Findings => FINDINGS,
+        Outcome::Incomplete => INCOMPLETE,
+        Outcome::NotRun => CANNOT_RUN,
+    }
+}
+
 /// Exit code of a verification: findings win over errors; gaps are not findings.
 #[must_use]
 pub fn for_verify(totals: &Counts, failed_regions: usize) -> u8 {
-    if totals.has_findings() {
-        FINDINGS
-    } else if totals.has_errors() || failed_regions > 0 {
-        INCOMPLETE
-    } else {
-        CLEAN
-    }
+    code(totals.outcome(failed_regions))
 }
 
 /// The worse of two exit codes: findings, then could-not-run, then incomplete, then clean
@@ -54,7 +60,7 @@ pub fn outcome_word(code: u8) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Tally;
+    use crate::report::verify::Tally;
 
     #[test]
     fn exit_code_findings_beat_errors_and_gaps_are_clean() {

@@ -15,11 +15,12 @@ use futures::StreamExt as _;
 
 use super::exit;
 use super::verify::{Format, ReportSource, VerifyArgs};
-use crate::fleet::{Chain, OrgInputs, OrgReport, SCHEMA, merge};
-use crate::report::{Counts, Tally};
+use crate::report::org::{Chain, OrgInputs, OrgReport, SCHEMA, merge};
+use crate::report::verify::{Counts, Tally};
 use crate::source::ObjectSource;
+use crate::vocab::Outcome;
 
-pub use crate::fleet::{MergeError, Shard};
+pub use crate::report::org::{MergeError, Shard};
 
 /// Chains verified at once (each with the run's `--concurrency` requests in flight).
 const CHAINS_IN_FLIGHT: usize = 4;
@@ -134,7 +135,7 @@ fn missing_chain(account: String, region: String, why: String) -> Chain {
     Chain {
         account_id: account,
         region,
-        outcome: String::new(),
+        outcome: Outcome::NotRun,
         error: Some(why),
         counts: Counts::default(),
         report: serde_json::Value::Null,
@@ -158,25 +159,21 @@ async fn verify_chain(
     one.region = Some(region.clone());
     one.verbose = false;
     one.organization_id = org.map(str::to_owned);
-    let (counts, report, error, code) = match super::verify::verify_report(one).await {
+    let (counts, report, error) = match super::verify::verify_report(one).await {
         Ok((r, _)) => {
             let region_report = r.regions.into_iter().next();
             let error = region_report.as_ref().and_then(|x| x.error.clone());
             let counts = region_report.as_ref().map(|x| x.counts).unwrap_or_default();
             let report = serde_json::to_value(region_report).unwrap_or_default();
-            (counts, report, error, r.exit_code)
+            (counts, report, error)
         }
-        Err(e) => (
-            Counts::default(),
-            serde_json::Value::Null,
-            Some(e),
-            exit::CANNOT_RUN,
-        ),
+        Err(e) => (Counts::default(), serde_json::Value::Null, Some(e)),
     };
     Chain {
         account_id: account,
         region,
-        outcome: exit::outcome_word(code).to_owned(),
+        // Decided from the counts and the error when the document is built.
+        outcome: Outcome::NotRun,
         error,
         counts,
         report,
@@ -223,7 +220,7 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         ReportSource::Bundle(s) => enumerate(s.as_ref(), &args, bucket, prefix, org, &own).await?,
         ReportSource::S3(s) => enumerate(s.as_ref(), &args, bucket, prefix, org, &own).await?,
     };
-    let chain_set = crate::fleet::ChainSet::of(
+    let chain_set = crate::report::org::ChainSet::of(
         found
             .chains
             .iter()
@@ -275,9 +272,11 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
         shard: args.shard.map(|s| s.to_string()),
         chain_set,
     };
-    let report = OrgReport::new(inputs, results);
+    let mut report = OrgReport::new(inputs, results);
+    let code = exit::code(report.outcome);
+    report.exit_code = Some(code);
     print(&report, args.format, args.html.as_deref())?;
-    Ok(report.exit_code)
+    Ok(code)
 }
 
 /// Prints the document as JSON, or as text: every file and finding that is not valid, then a
@@ -287,9 +286,12 @@ fn print(report: &OrgReport, format: Format, html: Option<&std::path::Path>) -> 
     let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
     json.push('\n');
     if let Some(path) = html {
-        let page =
-            crate::render::render_org_html(report, &crate::hash::sha256_hex(json.as_bytes()), true)
-                .map_err(|e| format!("cannot render the HTML page: {e}"))?;
+        let page = crate::present::org_html::render_org_html(
+            report,
+            &crate::hash::sha256_hex(json.as_bytes()),
+            true,
+        )
+        .map_err(|e| format!("cannot render the HTML page: {e}"))?;
         crate::source::record::write_atomic(path, page.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
@@ -349,7 +351,7 @@ pub fn render_text(report: &OrgReport) -> String {
             ratio(&c.counts.digests),
             ratio(&c.counts.logs),
             c.counts.findings,
-            super::neutralise(&c.outcome)
+            c.outcome.word()
         );
     }
     let _ = writeln!(o);
@@ -366,7 +368,7 @@ pub fn render_text(report: &OrgReport) -> String {
             },
             ratio(&a.counts.digests),
             ratio(&a.counts.logs),
-            a.outcome
+            a.outcome.word()
         );
     }
     let t = &report.totals;
@@ -393,7 +395,7 @@ pub fn render_text(report: &OrgReport) -> String {
         t.logs.invalid,
         t.logs.error,
         t.findings,
-        report.outcome
+        report.outcome.word()
     );
     o
 }
@@ -444,9 +446,12 @@ pub fn run_merge(args: &MergeArgs) -> u8 {
     }
     match merge(docs)
         .map_err(|e| e.to_string())
-        .and_then(|report| print(&report, args.format, args.html.as_deref()).map(|()| report))
-    {
-        Ok(report) => report.exit_code,
+        .and_then(|mut report| {
+            let code = exit::code(report.outcome);
+            report.exit_code = Some(code);
+            print(&report, args.format, args.html.as_deref()).map(|()| code)
+        }) {
+        Ok(code) => code,
         Err(e) => {
             let _ = writeln!(std::io::stderr().lock(), "\n{e}");
             exit::CANNOT_RUN

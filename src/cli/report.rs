@@ -14,10 +14,10 @@ use super::check::{self, AwsArgs};
 use super::verify::{self, VerifyArgs};
 use super::{exit, fail, now};
 use crate::activity::summary::Summarizer;
-use crate::chain::digest::Location;
-use crate::render::{self, Headline, InputFile, ReportModel};
-use crate::report::{Event, Tool, VerifyReport};
+use crate::report::audit::{self, Headline, InputFile, ReportModel};
+use crate::report::verify::{Event, Tool, VerifyReport};
 use crate::source::ObjectSource;
+use crate::vocab::Location;
 
 /// Options of `report`: where to write, the compliance inputs, and those of `verify`.
 #[derive(Debug, Args)]
@@ -141,7 +141,7 @@ fn write_outputs(
         serde_json::to_vec_pretty(model).map_err(|e| format!("cannot encode the report: {e}"))?;
     json.push(b'\n');
     let digest = crate::hash::sha256_hex(&json);
-    let html = render::render_html(model, &digest, csp)
+    let html = crate::present::report_html::render_html(model, &digest, csp)
         .map_err(|e| format!("cannot render the report: {e}"))?;
     if let Some(path) = json_out {
         crate::source::record::write_atomic(path, &json)
@@ -210,7 +210,7 @@ pub async fn run(args: ReportArgs) -> u8 {
     let generated = as_of.unwrap_or_else(now);
     let code = exit::worst(integrity.exit_code, compliance.exit_code);
     let model = ReportModel {
-        schema: render::SCHEMA,
+        schema: audit::SCHEMA,
         tool: Tool::default(),
         generated_at: crate::time::format_rfc3339(&generated),
         command_line: std::env::args().collect(),
@@ -228,7 +228,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         headline: Headline {
             integrity: integrity.outcome.to_owned(),
             compliance: compliance.outcome.to_owned(),
-            notable: render::notable(&summary),
+            notable: audit::notable(&summary),
         },
         integrity,
         compliance,

@@ -18,7 +18,7 @@ use crate::audit::{self, DigestStatus, Item, LogStatus, VerifyConfig};
 use crate::chain::findings::TrailStatus;
 use crate::chain::layout::TrailArn;
 use crate::limits::Limits;
-use crate::report::{
+use crate::report::verify::{
     Counts, Coverage, Event, Inputs, RegionReport, RegionSummary, Tally, Tool, VerifyReport,
 };
 use crate::source::keys::{AnyKeys, CloudTrailKeys, FileKeys};
@@ -593,7 +593,7 @@ async fn record_bundle(
     let stats = recorder.stats();
     let manifest = serde_json::json!({
         "schema_version": "trailproof.bundle/1",
-        "tool": crate::report::Tool::default(),
+        "tool": crate::report::verify::Tool::default(),
         "created_at": crate::time::format_rfc3339(&super::now()),
         "inputs": plan.inputs.clone(),
         "complete": stats.failed == 0,
@@ -1312,7 +1312,7 @@ fn print_json(
     capture: Option<&Capture>,
 ) {
     let report = VerifyReport {
-        schema_version: crate::report::SCHEMA_VERSION,
+        schema_version: crate::report::verify::SCHEMA_VERSION,
         tool: Tool::default(),
         inputs: plan.inputs.clone(),
         regions,

@@ -9,10 +9,11 @@ use base64::Engine as _;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::KeyProvider;
 use super::s3::classify;
-use super::{FetchError, FetchErrorKind, KeyProvider};
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
+use crate::vocab::{FetchError, FetchErrorKind};
 
 /// Builds a `CloudTrail` client for a region; `endpoint` overrides the endpoint (the
 /// reference's `--endpoint-url` applies to `CloudTrail` only).

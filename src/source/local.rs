@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
-use super::{FetchError, FetchErrorKind, ObjectSource, ObjectVersion};
-use crate::chain::digest::{FetchedObject, Location};
+use super::{ObjectSource, ObjectVersion};
+use crate::vocab::{FetchError, FetchErrorKind};
+use crate::vocab::{FetchedObject, Location};
 
 /// Suffix of metadata sidecar files.
 pub const META_SUFFIX: &str = ".meta.json";

@@ -7,108 +7,15 @@
 
 use std::future::Future;
 
-use crate::chain::digest::{FetchedObject, Location};
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::UtcTime;
+use crate::vocab::{FetchError, FetchedObject, Location};
 
 pub mod keys;
 pub mod local;
 pub mod record;
 pub mod s3;
 pub mod trail;
-
-/// What kind of failure a fetch ended in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum FetchErrorKind {
-    /// The object does not exist (`NoSuchKey`): evidence, reported as INVALID.
-    NotFound,
-    /// Access denied (IAM, bucket policy, KMS).
-    AccessDenied,
-    /// Throttled after retries.
-    Throttled,
-    /// Timed out after retries.
-    Timeout,
-    /// The body ended before its announced length.
-    Truncated,
-    /// Over a configured size limit.
-    TooLarge,
-    /// Anything else (network, server errors, malformed answers).
-    Other,
-}
-
-impl FetchErrorKind {
-    /// Stable reason code.
-    #[must_use]
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::AccessDenied => "access_denied",
-            Self::Throttled => "throttled",
-            Self::Timeout => "timeout",
-            Self::Truncated => "truncated",
-            Self::TooLarge => "too_large",
-            Self::Other => "read_error",
-        }
-    }
-
-    /// Whether a retry may help.
-    #[must_use]
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            Self::Throttled | Self::Timeout | Self::Truncated | Self::Other
-        )
-    }
-}
-
-/// A failed fetch: its kind and a one-line description (service code and message).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-#[error("{message}")]
-pub struct FetchError {
-    /// Kind.
-    pub kind: FetchErrorKind,
-    /// One line, e.g. `AccessDenied: Access Denied`.
-    pub message: String,
-}
-
-impl FetchError {
-    /// Builds an error.
-    #[must_use]
-    pub fn new(kind: FetchErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into().replace(['\n', '\r'], " "),
-        }
-    }
-
-    /// `NoSuchKey`.
-    #[must_use]
-    pub fn is_not_found(&self) -> bool {
-        self.kind == FetchErrorKind::NotFound
-    }
-
-    /// The text after `ERROR: ` on a verdict line.
-    #[must_use]
-    pub fn verdict_text(&self) -> String {
-        let what = match self.kind {
-            FetchErrorKind::NotFound => "not found",
-            FetchErrorKind::AccessDenied => "access denied",
-            FetchErrorKind::Throttled => "throttled after retries",
-            FetchErrorKind::Timeout => "timed out after retries",
-            FetchErrorKind::Truncated => "body cut short after retries",
-            FetchErrorKind::TooLarge => "over size limit",
-            FetchErrorKind::Other => "could not be read",
-        };
-        if self.message.is_empty() {
-            what.to_owned()
-        } else {
-            format!("{what} ({})", self.message)
-        }
-    }
-}
 
 /// One entry of a versioned listing (S3 `ListObjectVersions`), newest first per key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -15,10 +15,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::StreamExt as _;
 
 use super::local::{LocalSource, META_SUFFIX, error_sidecar};
-use super::{FetchError, FetchErrorKind, KeyProvider, ObjectSource, ObjectVersion};
-use crate::chain::digest::{FetchedObject, Location};
+use super::{KeyProvider, ObjectSource, ObjectVersion};
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::UtcTime;
+use crate::vocab::{FetchError, FetchErrorKind};
+use crate::vocab::{FetchedObject, Location};
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
 ///

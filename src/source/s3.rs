@@ -14,8 +14,9 @@ use aws_sdk_s3::config::Region;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
 
-use super::{FetchError, FetchErrorKind, ObjectSource, ObjectVersion};
-use crate::chain::digest::{FetchedObject, Location};
+use super::{ObjectSource, ObjectVersion};
+use crate::vocab::{FetchError, FetchErrorKind};
+use crate::vocab::{FetchedObject, Location};
 
 /// Attempts for reading a body that ends early or times out mid-stream.
 const BODY_ATTEMPTS: u32 = 3;

@@ -8,8 +8,8 @@ use aws_sdk_cloudtrail::error::ProvideErrorMetadata;
 
 use super::keys::cloudtrail_client;
 use super::s3::display_chain;
-use super::{FetchError, FetchErrorKind};
 use crate::chain::layout::TrailArn;
+use crate::vocab::{FetchError, FetchErrorKind};
 
 /// What the verification needs to know about a trail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,10 +21,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
-use trailproof::chain::digest::{FetchedObject, Location};
 use trailproof::chain::keys::{PublicKeyRecord, fingerprint_of};
 use trailproof::fixture::{TestKey, TrailSpec, World, committed_keys, gzip};
 use trailproof::time::{UtcTime, parse_user_time};
+use trailproof::vocab::{FetchedObject, Location};
 
 /// moto's default account, so trail ARNs match the ones moto creates.
 pub const ACCOUNT: &str = "123456789012";

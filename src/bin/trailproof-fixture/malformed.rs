@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use trailproof::chain::digest::{FetchedObject, Location, parse_digest};
+use trailproof::chain::digest::parse_digest;
 use trailproof::chain::keys::{PublicKeyRecord, fingerprint_of};
 use trailproof::chain::layout::ChainKind;
 use trailproof::fixture::{TestKey, TrailSpec, World, gunzip, gzip};
 use trailproof::hash::sha256_hex;
 use trailproof::time::parse_user_time;
+use trailproof::vocab::{FetchedObject, Location};
 
 const BUCKET: &str = "trailproof-malformed";
 const TRAIL: &str = "malformed-trail";

@@ -6,17 +6,11 @@
 //! the account goes through askama's HTML escaping — nothing is marked safe — and charts
 //! are inline SVG whose geometry is computed here from numbers only.
 
-mod fleet;
-mod view;
-
 use serde::Serialize;
 
 use crate::activity::summary::Summary;
 use crate::controls::result::CheckReport;
-use crate::report::{Tool, VerifyReport};
-
-pub use fleet::render_org_html;
-pub use view::render_html;
+use crate::report::verify::{Tool, VerifyReport};
 
 /// The schema tag of the report JSON.
 pub const SCHEMA: &str = "trailproof.report/1";

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::exit;
-use crate::report::Counts;
+use crate::report::verify::Counts;
+use crate::vocab::Outcome;
 
 /// Schema of the many-chain document.
 pub const SCHEMA: &str = "trailproof.verify-org/1";
@@ -107,15 +107,15 @@ impl ChainSet {
     }
 }
 
-/// The outcome word of a chain: `not_run` when it could not be verified and nothing was
-/// found, else that of `verify`'s exit code.
+/// The outcome of a chain: not run when it could not be verified and nothing was found,
+/// else that of its verification.
 #[must_use]
-pub fn chain_outcome(counts: &Counts, error: Option<&str>) -> &'static str {
-    let code = exit::for_verify(counts, usize::from(error.is_some()));
-    if error.is_some() && code != exit::FINDINGS {
-        "not_run"
+pub fn chain_outcome(counts: &Counts, error: Option<&str>) -> Outcome {
+    let outcome = counts.outcome(usize::from(error.is_some()));
+    if error.is_some() && outcome != Outcome::Findings {
+        Outcome::NotRun
     } else {
-        exit::outcome_word(code)
+        outcome
     }
 }
 
@@ -127,7 +127,7 @@ pub struct Chain {
     /// Source region folder.
     pub region: String,
     /// `clean`, `findings`, `incomplete` or `not_run`.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Why the chain could not be verified at all.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
@@ -212,7 +212,7 @@ pub struct AccountSummary {
     /// Sum over its chains.
     pub counts: Counts,
     /// `clean`, `findings` or `incomplete`.
-    pub outcome: String,
+    pub outcome: Outcome,
 }
 
 /// The `verify --organization` / `--shard` / `merge` document.
@@ -233,9 +233,11 @@ pub struct OrgReport {
     /// Chains that could not be verified at all.
     pub failed_chains: u64,
     /// `clean`, `findings` or `incomplete`.
-    pub outcome: String,
-    /// The exit code.
-    pub exit_code: u8,
+    pub outcome: Outcome,
+    /// The process exit code, written by the command line (a library caller maps
+    /// [`Self::outcome`] itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u8>,
 }
 
 impl OrgReport {
@@ -244,7 +246,7 @@ impl OrgReport {
     pub fn new(inputs: OrgInputs, mut chains: Vec<Chain>) -> Self {
         chains.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
         for c in &mut chains {
-            chain_outcome(&c.counts, c.error.as_deref()).clone_into(&mut c.outcome);
+            c.outcome = chain_outcome(&c.counts, c.error.as_deref());
         }
         let mut per_account: BTreeMap<&str, (u64, u64, Counts)> = BTreeMap::new();
         let mut totals = Counts::default();
@@ -265,11 +267,11 @@ impl OrgReport {
                 account_id: a.to_owned(),
                 chains: n,
                 failed_chains: f,
-                outcome: exit::outcome_word(exit::for_verify(&counts, to_usize(f))).to_owned(),
+                outcome: counts.outcome(to_usize(f)),
                 counts,
             })
             .collect();
-        let code = exit::for_verify(&totals, to_usize(failed));
+        let outcome = totals.outcome(to_usize(failed));
         let tool = [
             ("name".to_owned(), "trailproof".to_owned()),
             ("version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
@@ -284,8 +286,8 @@ impl OrgReport {
             accounts,
             totals,
             failed_chains: failed,
-            outcome: exit::outcome_word(code).to_owned(),
-            exit_code: code,
+            outcome,
+            exit_code: None,
         }
     }
 }
@@ -463,7 +465,7 @@ mod tests {
         Chain {
             account_id: account.to_owned(),
             region: region.to_owned(),
-            outcome: "clean".to_owned(),
+            outcome: Outcome::Clean,
             error: None,
             counts,
             report: serde_json::Value::Null,
@@ -512,7 +514,7 @@ mod tests {
         assert!(!a.chains.is_empty() && !b.chains.is_empty());
         let merged = merge(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
         assert_eq!(merged, whole);
-        assert_eq!(merged.exit_code, exit::FINDINGS);
+        assert_eq!(merged.outcome, Outcome::Findings);
 
         assert!(matches!(
             merge(vec![("a".into(), a.clone())]),

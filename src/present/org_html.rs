@@ -4,8 +4,8 @@
 
 use askama::Template;
 
-use crate::fleet::OrgReport;
-use crate::report::{Counts, Tally};
+use crate::report::org::OrgReport;
+use crate::report::verify::{Counts, Tally};
 
 struct Card {
     label: &'static str,
@@ -83,7 +83,7 @@ fn outcome_class(outcome: &str) -> &'static str {
 }
 
 /// Bucket, prefix, organization, filters and share, in one line.
-fn scope(i: &crate::fleet::OrgInputs) -> String {
+fn scope(i: &crate::report::org::OrgInputs) -> String {
     use std::fmt::Write as _;
     let mut scope = format!(
         "s3://{}/{}",
@@ -111,8 +111,8 @@ fn cards(report: &OrgReport) -> Vec<Card> {
     vec![
         Card {
             label: "Integrity",
-            value: report.outcome.clone(),
-            class: outcome_class(&report.outcome),
+            value: report.outcome.word().to_owned(),
+            class: outcome_class(report.outcome.word()),
         },
         Card {
             label: "Chains (account × region)",
@@ -170,7 +170,13 @@ pub fn render_org_html(
             } else {
                 a.chains.to_string()
             };
-            Row::new(&a.account_id, String::new(), chains, &a.counts, &a.outcome)
+            Row::new(
+                &a.account_id,
+                String::new(),
+                chains,
+                &a.counts,
+                a.outcome.word(),
+            )
         })
         .collect();
     let chains = report
@@ -182,7 +188,7 @@ pub fn render_org_html(
                 c.region.clone(),
                 String::new(),
                 &c.counts,
-                &c.outcome,
+                c.outcome.word(),
             )
         })
         .collect();

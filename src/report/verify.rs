@@ -7,6 +7,7 @@ use crate::audit::{DigestStatus, Item, LogStatus};
 use crate::chain::findings::Finding;
 use crate::chain::layout::ChainKind;
 use crate::time::{RecordTime, UtcTime, format_rfc3339};
+use crate::vocab::Outcome;
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: &str = "trailproof.verify/1";
@@ -83,6 +84,19 @@ impl Counts {
     pub fn has_errors(&self) -> bool {
         self.digests.error + self.backfill_digests.error + self.logs.error + self.incomplete_checks
             > 0
+    }
+
+    /// The outcome of a verification with these counts, of which `failed_regions` could not
+    /// be verified at all: findings win over errors; gaps are not findings.
+    #[must_use]
+    pub fn outcome(&self, failed_regions: usize) -> Outcome {
+        if self.has_findings() {
+            Outcome::Findings
+        } else if self.has_errors() || failed_regions > 0 {
+            Outcome::Incomplete
+        } else {
+            Outcome::Clean
+        }
     }
 }
 

@@ -7,9 +7,9 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::ReportModel;
 use crate::controls::result::Status;
-use crate::report::Event;
+use crate::report::audit::ReportModel;
+use crate::report::verify::Event;
 use crate::time::parse_rfc3339;
 
 struct Card {
@@ -369,7 +369,7 @@ fn position(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>, width: f
 }
 
 #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)] // window seconds
-fn timeline(r: &crate::report::RegionReport) -> Timeline {
+fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
     const W: u32 = 1000;
     let width = f64::from(W);
     let mut tl = Timeline {

@@ -1,0 +1,11 @@
+//! The documents a run produces, as typed models: built by library functions, serialised
+//! as the stable JSON documents, and read (never decided) by the presenters.
+//!
+//! - [`verify`]: one trail's verification (`trailproof.verify/1`).
+//! - [`org`]: many chains of an organization trail, and the merge of shares
+//!   (`trailproof.verify-org/1`).
+//! - [`audit`]: the audit report (`trailproof.report/1`): integrity, compliance, activity.
+
+pub mod audit;
+pub mod org;
+pub mod verify;
