@@ -73,6 +73,44 @@ pub fn verify_log_within(
     expected: &ExpectedHash,
     max_inflated: u64,
 ) -> Result<LogVerdict, LimitExceeded> {
+    judge(body, expected, max_inflated, None)
+}
+
+/// As [`verify_log_within`], keeping the decompressed bytes that were hashed, so that the
+/// analyses read exactly what was verified (the verified stream). The bytes are returned
+/// whatever the verdict, except for `invalid format` (the body is not gzip, or is corrupt:
+/// there is nothing that was hashed).
+///
+/// # Errors
+/// As [`verify_log_within`].
+pub fn verify_log_keeping(
+    body: &[u8],
+    expected: &ExpectedHash,
+    max_inflated: u64,
+) -> Result<(LogVerdict, Option<Vec<u8>>), LimitExceeded> {
+    // The gzip trailer's ISIZE (the size mod 2^32) sizes the buffer once, for logs that
+    // inflate to less than 4 GiB; it is only a hint (an attacker chooses it), so it is capped.
+    let hint = body
+        .len()
+        .checked_sub(4)
+        .and_then(|at| body.get(at..))
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |b| u64::from(u32::from_le_bytes(b)));
+    let cap = hint.min(max_inflated).min(body.len() as u64 * 64) as usize;
+    let mut kept = Vec::with_capacity(cap);
+    let verdict = judge(body, expected, max_inflated, Some(&mut kept))?;
+    Ok((
+        verdict,
+        (verdict != LogVerdict::InvalidFormat).then_some(kept),
+    ))
+}
+
+fn judge(
+    body: &[u8],
+    expected: &ExpectedHash,
+    max_inflated: u64,
+    mut keep: Option<&mut Vec<u8>>,
+) -> Result<LogVerdict, LimitExceeded> {
     let mut hasher = Sha256::new();
     let mut decoder = flate2::bufread::GzDecoder::new(body);
     let mut buf = vec![0u8; 64 * 1024];
@@ -89,6 +127,9 @@ pub fn verify_log_within(
                     });
                 }
                 hasher.update(&buf[..n]);
+                if let Some(k) = keep.as_deref_mut() {
+                    k.extend_from_slice(&buf[..n]);
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             // A stream cut short: zlib (the reference) yields what it inflated, no error.
@@ -137,6 +178,34 @@ mod tests {
         );
         let upper = ExpectedHash::Hex(sha256_hex(b"{\"Records\":[]}").to_uppercase());
         assert_eq!(verify_log(&body, &upper), LogVerdict::Valid);
+    }
+
+    #[test]
+    fn kept_bytes_are_exactly_the_hashed_ones_whatever_the_verdict() {
+        let data = b"{\"Records\":[{\"eventName\":\"x\"}]}";
+        let (v, kept) = verify_log_keeping(&gz(data), &want(data), u64::MAX).unwrap();
+        assert_eq!((v, kept.as_deref()), (LogVerdict::Valid, Some(&data[..])));
+        let (v, kept) = verify_log_keeping(&gz(b"forged"), &want(data), u64::MAX).unwrap();
+        assert_eq!(
+            (v, kept.as_deref()),
+            (LogVerdict::HashMismatch, Some(&b"forged"[..]))
+        );
+        let mut two = gz(data);
+        two.extend(gz(b"appended"));
+        let (v, kept) = verify_log_keeping(&two, &want(data), u64::MAX).unwrap();
+        assert_eq!(
+            (v, kept.as_deref()),
+            (LogVerdict::TrailingData, Some(&data[..]))
+        );
+        let mut corrupt = gz(data);
+        let at = corrupt.len() / 2;
+        corrupt[at..].iter_mut().for_each(|b| *b = 0xff);
+        for body in [&corrupt[..], b"not gzip", b""] {
+            let (v, kept) = verify_log_keeping(body, &want(data), u64::MAX).unwrap();
+            assert_eq!(v, verify_log(body, &want(data)));
+            assert_eq!(kept.is_none(), v == LogVerdict::InvalidFormat);
+        }
+        assert!(verify_log_keeping(&gz(data), &want(data), 3).is_err());
     }
 
     #[test]
