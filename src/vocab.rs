@@ -188,3 +188,33 @@ impl Outcome {
         self.max(other)
     }
 }
+
+/// Tool identity.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tool {
+    /// `trailproof`.
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Self {
+            name: "trailproof",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+/// Why a file handed over by name could not be read (local files; a log of a trail that
+/// cannot be read is not handed over at all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// No such file or folder.
+    NotFound,
+    /// Larger than the limit for one file.
+    TooLarge,
+    /// Any other read error (permissions, I/O).
+    Failed(String),
+}

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::{Item, Prefetcher, VerifyConfig};
+use super::config::VerifyConfig;
+use super::fetcher::Prefetcher;
+use super::item::Item;
 use crate::chain::digest::{DigestFailure, ExpectedHash};
 use crate::chain::findings::{Finding, Judged};
 use crate::chain::keys::KeySet;

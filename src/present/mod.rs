@@ -3,6 +3,10 @@
 //!
 //! - [`report_html`]: the self-contained HTML audit report (askama, `templates/report.html`).
 //! - [`org_html`]: the many-chain verification page (askama, `templates/org.html`).
+//! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
 
+pub mod escape;
 pub mod org_html;
+pub mod org_text;
 pub mod report_html;
+pub mod verify_text;

@@ -4,8 +4,8 @@
 
 use askama::Template;
 
+use crate::audit::tally::{Counts, Tally};
 use crate::report::org::OrgReport;
-use crate::report::verify::{Counts, Tally};
 
 struct Card {
     label: &'static str,

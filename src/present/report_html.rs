@@ -7,9 +7,10 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use crate::audit::item::FileStatus;
 use crate::controls::result::Status;
 use crate::report::audit::ReportModel;
-use crate::report::verify::Event;
+use crate::report::verify::{Event, RegionStatus};
 use crate::time::parse_rfc3339;
 
 struct Card {
@@ -412,7 +413,7 @@ fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
                     .and_then(parse_rfc3339)
                     .or_else(|| key_time(uri));
                 if let Some(t) = when {
-                    let color = match *status {
+                    let color = match status.word() {
                         "valid" => "#1b7a3a",
                         "invalid" => "#b3261e",
                         _ => "#9a6700",
@@ -423,7 +424,7 @@ fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
                         w: "3".to_owned(),
                         h: 20,
                         color,
-                        label: format!("{status}: {uri}"),
+                        label: format!("{}: {uri}", status.word()),
                     });
                 }
             }
@@ -447,8 +448,8 @@ fn integrity(m: &ReportModel) -> IntegrityView {
     let v = &m.integrity;
     let t = &v.totals;
     IntegrityView {
-        outcome: v.outcome.to_owned(),
-        outcome_class: outcome_class(v.outcome),
+        outcome: v.outcome.word().to_owned(),
+        outcome_class: outcome_class(v.outcome.word()),
         totals: format!(
             "Digests: {} valid, {} invalid, {} unreadable. Log files: {} valid, {} invalid, {} unreadable. {} gap(s), {} finding(s).",
             t.digests.valid,
@@ -489,14 +490,14 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                             status,
                             reason,
                             message,
-                        } if *status != "valid" => {
+                        } if *status != FileStatus::Valid => {
                             files.push(FileRow {
                                 kind: if matches!(e, Event::Log { .. }) {
                                     "log"
                                 } else {
                                     "digest"
                                 },
-                                status: (*status).to_owned(),
+                                status: status.word().to_owned(),
                                 reason: format!("{reason}: {message}"),
                                 uri: uri.clone(),
                             });
@@ -507,8 +508,12 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                 let c = &r.counts;
                 RegionView {
                     region: r.region.clone(),
-                    status: r.status.to_owned(),
-                    status_class: if r.status == "complete" { "ok" } else { "bad" },
+                    status: r.status.word().to_owned(),
+                    status_class: if r.status == RegionStatus::Complete {
+                        "ok"
+                    } else {
+                        "bad"
+                    },
                     error: r.error.clone(),
                     coverage: match (&r.coverage.found_start, &r.coverage.found_end) {
                         (Some(s), Some(e)) => format!("digests cover {s} to {e}"),

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::activity::summary::Summary;
 use crate::controls::result::CheckReport;
-use crate::report::verify::{Tool, VerifyReport};
+use crate::report::verify::VerifyReport;
+use crate::vocab::Tool;
 
 /// The schema tag of the report JSON.
 pub const SCHEMA: &str = "trailproof.report/1";
@@ -65,6 +66,48 @@ pub struct ReportModel {
     pub activity: Summary,
     /// Every input file with its SHA-256 (digests, logs, snapshot, keys, config).
     pub inputs: Vec<InputFile>,
+}
+
+impl ReportModel {
+    /// The report of one run: the headline is decided here from the three results.
+    #[must_use]
+    #[allow(clippy::too_many_arguments)] // the report's parts, each its own document
+    pub fn new(
+        tool: Tool,
+        generated_at: String,
+        command_line: Vec<String>,
+        trail_arn: String,
+        integrity: VerifyReport,
+        compliance: CheckReport,
+        activity: Summary,
+        inputs: Vec<InputFile>,
+    ) -> Self {
+        let window = |f: fn(&crate::report::verify::Coverage) -> &String| {
+            integrity
+                .regions
+                .first()
+                .map(|r| f(&r.coverage).clone())
+                .unwrap_or_default()
+        };
+        Self {
+            schema: SCHEMA,
+            tool,
+            generated_at,
+            command_line,
+            trail_arn,
+            window_start: window(|c| &c.requested_start),
+            window_end: window(|c| &c.requested_end),
+            headline: Headline {
+                integrity: integrity.outcome.word().to_owned(),
+                compliance: compliance.outcome.to_owned(),
+                notable: notable(&activity),
+            },
+            integrity,
+            compliance,
+            activity,
+            inputs,
+        }
+    }
 }
 
 /// Notable activity sentences for the headline, from the summary (pure, deterministic).

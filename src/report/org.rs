@@ -6,53 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::verify::Counts;
+use crate::audit::org::{ChainSet, OrgRequest, OrgRun, Shard};
+use crate::audit::tally::Counts;
+use crate::report::verify::Builder;
+use crate::time::format_rfc3339;
 use crate::vocab::Outcome;
 
 /// Schema of the many-chain document.
 pub const SCHEMA: &str = "trailproof.verify-org/1";
-
-/// `K/N`: this run verifies the K-th of N shares (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// Share number, 1..=of.
-    pub index: u32,
-    /// Number of shares.
-    pub of: u32,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("expected K/N with 1 <= K <= N, got {s:?}");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: u32 = k.trim().parse().map_err(|_| bad())?;
-        let of: u32 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || of == 0 || index > of {
-            return Err(bad());
-        }
-        Ok(Self { index, of })
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.of)
-    }
-}
-
-impl Shard {
-    /// Whether chain (`account`, `region`) belongs to this share: the first eight bytes of
-    /// SHA-256 over `account/region`, modulo N. Stable across machines, versions and runs.
-    #[must_use]
-    pub fn owns(&self, account: &str, region: &str) -> bool {
-        let digest = crate::hash::sha256_bytes(format!("{account}/{region}").as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        u64::from_be_bytes(first) % u64::from(self.of) == u64::from(self.index - 1)
-    }
-}
 
 /// What the many-chain run was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,32 +40,6 @@ pub struct OrgInputs {
     /// SHA-256 of their `account/region` lines, sorted. Every share carries the same value, so
     /// `merge` can prove the shares add up to exactly these chains.
     pub chain_set: ChainSet,
-}
-
-/// A set of chains, by count and digest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChainSet {
-    /// Number of chains.
-    pub count: u64,
-    /// SHA-256 (hex) of `account/region\n` for every chain, sorted.
-    pub sha256: String,
-}
-
-impl ChainSet {
-    /// The set of these `(account, region)` pairs.
-    #[must_use]
-    pub fn of<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut lines: Vec<String> = pairs
-            .into_iter()
-            .map(|(a, r)| format!("{a}/{r}\n"))
-            .collect();
-        lines.sort();
-        lines.dedup();
-        Self {
-            count: lines.len() as u64,
-            sha256: crate::hash::sha256_hex(lines.concat().as_bytes()),
-        }
-    }
 }
 
 /// The outcome of a chain: not run when it could not be verified and nothing was found,
@@ -290,6 +225,55 @@ impl OrgReport {
             exit_code: None,
         }
     }
+}
+
+/// The document of a many-chain run whose chains were observed by [`Builder`]s: each
+/// chain's region report exactly as a one-chain `verify` document gives it.
+#[must_use]
+pub fn from_run(req: &OrgRequest, run: OrgRun<Builder>) -> OrgReport {
+    let chains = run
+        .chains
+        .into_iter()
+        .map(|c| {
+            let (counts, report, error) = match c.result {
+                Ok(_) => {
+                    let region_report = c.observer.into_regions().into_iter().next();
+                    let error = region_report.as_ref().and_then(|x| x.error.clone());
+                    let counts = region_report.as_ref().map(|x| x.counts).unwrap_or_default();
+                    let report = serde_json::to_value(region_report).unwrap_or_default();
+                    (counts, report, error)
+                }
+                Err(e) => (
+                    Counts::default(),
+                    serde_json::Value::Null,
+                    Some(e.to_string()),
+                ),
+            };
+            Chain {
+                account_id: c.account,
+                region: c.region,
+                // Decided from the counts and the error when the document is built.
+                outcome: Outcome::NotRun,
+                error,
+                counts,
+                report,
+            }
+        })
+        .collect();
+    let trail = &req.verify.trail;
+    let inputs = OrgInputs {
+        trail_arn: trail.trail_arn.clone(),
+        start_time: trail.start.as_ref().map(format_rfc3339),
+        end_time: trail.end.as_ref().map(format_rfc3339),
+        bucket: run.bucket,
+        prefix: run.prefix,
+        organization_id: run.org,
+        accounts: req.accounts.clone(),
+        regions: req.regions.clone(),
+        shard: req.shard.map(|s| s.to_string()),
+        chain_set: run.chain_set,
+    };
+    OrgReport::new(inputs, chains)
 }
 
 fn to_usize(n: u64) -> usize {

@@ -1,178 +1,21 @@
-//! The serialisable model of a `verify` run: the stable JSON document and the counters both
-//! renderers share. Presentation only: nothing here decides a verdict.
+//! The model of a `verify` run: the stable JSON document (`trailproof.verify/1`), built by
+//! [`Builder`] from what the run emits. Nothing here decides a verdict: items are classed
+//! by [`Item::file_verdict`], outcomes by the run's counts.
 
 use serde::Serialize;
 
-use crate::audit::{DigestStatus, Item, LogStatus};
+use crate::audit::fetcher::Stored;
+use crate::audit::item::{DigestStatus, FileStatus, Item};
+use crate::audit::plan::{Inputs, Plan};
+use crate::audit::run::{Observer, RegionDone, RunResult};
+use crate::audit::tally::Counts;
 use crate::chain::findings::Finding;
 use crate::chain::layout::ChainKind;
-use crate::time::{RecordTime, UtcTime, format_rfc3339};
-use crate::vocab::Outcome;
+use crate::time::format_rfc3339;
+use crate::vocab::{Outcome, Tool};
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const SCHEMA_VERSION: &str = "trailproof.verify/1";
-
-/// Valid / invalid / error counts of one kind of file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Tally {
-    /// Verified intact.
-    pub valid: u64,
-    /// INVALID or missing: findings.
-    pub invalid: u64,
-    /// Could not be read: neither.
-    pub error: u64,
-}
-
-impl Tally {
-    /// All files counted.
-    #[must_use]
-    pub fn total(&self) -> u64 {
-        self.valid + self.invalid + self.error
-    }
-
-    fn add(&mut self, other: &Self) {
-        self.valid += other.valid;
-        self.invalid += other.invalid;
-        self.error += other.error;
-    }
-}
-
-/// Counts of a region or a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Counts {
-    /// Standard digests.
-    pub digests: Tally,
-    /// Backfill digests.
-    pub backfill_digests: Tally,
-    /// Log files.
-    pub logs: Tally,
-    /// Gap notes.
-    pub gaps: u64,
-    /// Findings the reference does not make (tampering: exit 1).
-    pub findings: u64,
-    /// Warnings (unverifiable log files, unconfirmed tail).
-    pub warnings: u64,
-    /// Log files newer than the newest digest (not yet covered).
-    pub pending_logs: u64,
-    /// Extra checks that could not be completed (a log folder that could not be listed):
-    /// counted as warnings too, and make the run incomplete.
-    #[serde(default)]
-    pub incomplete_checks: u64,
-}
-
-impl Counts {
-    /// Adds another region's counts.
-    pub fn add(&mut self, other: &Self) {
-        self.digests.add(&other.digests);
-        self.backfill_digests.add(&other.backfill_digests);
-        self.logs.add(&other.logs);
-        self.gaps += other.gaps;
-        self.findings += other.findings;
-        self.warnings += other.warnings;
-        self.pending_logs += other.pending_logs;
-        self.incomplete_checks += other.incomplete_checks;
-    }
-
-    /// Any invalid or missing file.
-    #[must_use]
-    pub fn has_findings(&self) -> bool {
-        self.digests.invalid + self.backfill_digests.invalid + self.logs.invalid + self.findings > 0
-    }
-
-    /// Any file that could not be read.
-    #[must_use]
-    pub fn has_errors(&self) -> bool {
-        self.digests.error + self.backfill_digests.error + self.logs.error + self.incomplete_checks
-            > 0
-    }
-
-    /// The outcome of a verification with these counts, of which `failed_regions` could not
-    /// be verified at all: findings win over errors; gaps are not findings.
-    #[must_use]
-    pub fn outcome(&self, failed_regions: usize) -> Outcome {
-        if self.has_findings() {
-            Outcome::Findings
-        } else if self.has_errors() || failed_regions > 0 {
-            Outcome::Incomplete
-        } else {
-            Outcome::Clean
-        }
-    }
-}
-
-/// Running summary of one region, fed item by item (the reference's counters and its
-/// "found" window).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RegionSummary {
-    /// Counts.
-    pub counts: Counts,
-    /// Earliest max(digest start, requested start) over valid digests.
-    pub found_start: Option<RecordTime>,
-    /// Latest min(digest end, requested end) over valid digests.
-    pub found_end: Option<RecordTime>,
-    /// Newest verified standard digest (the next anchor).
-    pub head: Option<crate::chain::anchor::Anchor>,
-}
-
-impl RegionSummary {
-    /// Accounts for one item.
-    pub fn record(&mut self, item: &Item, requested: (UtcTime, UtcTime)) {
-        match item {
-            Item::Digest { kind, status, .. } => {
-                let tally = match kind {
-                    ChainKind::Standard => &mut self.counts.digests,
-                    ChainKind::Backfill => &mut self.counts.backfill_digests,
-                };
-                match status {
-                    DigestStatus::Valid { start, end } => {
-                        tally.valid += 1;
-                        // Python's max/min keep the first argument on ties and compare
-                        // instants; the reference prints the winner's own clock digits.
-                        let req_start = RecordTime::utc(requested.0);
-                        let req_end = RecordTime::utc(requested.1);
-                        let s = if req_start.instant > start.instant {
-                            req_start
-                        } else {
-                            *start
-                        };
-                        let e = if req_end.instant < end.instant {
-                            req_end
-                        } else {
-                            *end
-                        };
-                        if self.found_start.is_none_or(|f| s.instant < f.instant) {
-                            self.found_start = Some(s);
-                        }
-                        if self.found_end.is_none_or(|f| e.instant > f.instant) {
-                            self.found_end = Some(e);
-                        }
-                    }
-                    DigestStatus::Invalid(_) | DigestStatus::Missing => tally.invalid += 1,
-                    DigestStatus::Error(_) => tally.error += 1,
-                }
-            }
-            Item::Log { status, .. } => match status {
-                LogStatus::Verdict(crate::chain::log::LogVerdict::Valid) => {
-                    self.counts.logs.valid += 1;
-                }
-                LogStatus::Verdict(_) | LogStatus::Missing => self.counts.logs.invalid += 1,
-                LogStatus::Error(_) => self.counts.logs.error += 1,
-            },
-            Item::Gap { .. } => self.counts.gaps += 1,
-            Item::Finding(f) => match f.severity {
-                crate::chain::findings::Severity::Invalid => self.counts.findings += 1,
-                crate::chain::findings::Severity::Warning => {
-                    self.counts.warnings += 1;
-                    if f.code == crate::chain::findings::FindingCode::LogFolderUnlisted {
-                        self.counts.incomplete_checks += 1;
-                    }
-                }
-            },
-            Item::PendingLog(_) => self.counts.pending_logs += 1,
-            Item::Head(h) => self.head = Some(h.clone()),
-        }
-    }
-}
 
 /// One event of the JSON document, in output order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -185,7 +28,7 @@ pub enum Event {
         /// `s3://bucket/key`.
         uri: String,
         /// `valid`, `invalid` or `error`.
-        status: &'static str,
+        status: FileStatus,
         /// Stable reason code (`valid`, `not_found`, `signature_verification_failed`, …).
         reason: &'static str,
         /// Human text (the reference's wording for INVALID).
@@ -202,7 +45,7 @@ pub enum Event {
         /// `s3://bucket/key`.
         uri: String,
         /// `valid`, `invalid` or `error`.
-        status: &'static str,
+        status: FileStatus,
         /// Stable reason code.
         reason: &'static str,
         /// Human text.
@@ -237,51 +80,41 @@ impl Event {
     /// The JSON event of an item.
     #[must_use]
     pub fn from_item(item: &Item) -> Self {
+        let verdict = || {
+            item.file_verdict()
+                .map_or((FileStatus::Error, "", String::new()), |v| {
+                    (v.status, v.reason, v.message)
+                })
+        };
         match item {
             Item::Digest {
                 kind,
                 location,
                 status,
             } => {
-                let (st, reason, message, times) = match status {
+                let (status_word, reason, message) = verdict();
+                let (digest_start, digest_end) = match status {
                     DigestStatus::Valid { start, end } => (
-                        "valid",
-                        "valid",
-                        "valid".to_owned(),
-                        Some((format_rfc3339(&start.instant), format_rfc3339(&end.instant))),
+                        Some(format_rfc3339(&start.instant)),
+                        Some(format_rfc3339(&end.instant)),
                     ),
-                    DigestStatus::Invalid(f) => ("invalid", f.code(), f.message(), None),
-                    DigestStatus::Missing => ("invalid", "not_found", "not found".to_owned(), None),
-                    DigestStatus::Error(e) => ("error", e.kind.code(), e.verdict_text(), None),
+                    _ => (None, None),
                 };
-                let (digest_start, digest_end) = times.unzip();
                 Self::Digest {
                     chain: *kind,
                     uri: location.uri(),
-                    status: st,
+                    status: status_word,
                     reason,
                     message,
                     digest_start,
                     digest_end,
                 }
             }
-            Item::Log { location, status } => {
-                let (st, reason, message) = match status {
-                    LogStatus::Verdict(v) => (
-                        if *v == crate::chain::log::LogVerdict::Valid {
-                            "valid"
-                        } else {
-                            "invalid"
-                        },
-                        v.code(),
-                        v.message().to_owned(),
-                    ),
-                    LogStatus::Missing => ("invalid", "not_found", "not found".to_owned()),
-                    LogStatus::Error(e) => ("error", e.kind.code(), e.verdict_text()),
-                };
+            Item::Log { location, .. } => {
+                let (status, reason, message) = verdict();
                 Self::Log {
                     uri: location.uri(),
-                    status: st,
+                    status,
                     reason,
                     message,
                 }
@@ -299,31 +132,6 @@ impl Event {
             },
         }
     }
-}
-
-/// The inputs of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Inputs {
-    /// Trail ARN as given.
-    pub trail_arn: String,
-    /// Requested start.
-    pub start_time: String,
-    /// Requested end.
-    pub end_time: String,
-    /// Digest bucket.
-    pub bucket: String,
-    /// Key prefix.
-    pub prefix: Option<String>,
-    /// Account verified.
-    pub account_id: String,
-    /// Organization id (organization trails).
-    pub organization_id: Option<String>,
-    /// Source regions verified.
-    pub regions: Vec<String>,
-    /// `s3` or `bundle:<dir>`.
-    pub object_source: String,
-    /// `cloudtrail:ListPublicKeys` or `file:<path>`.
-    pub key_source: String,
 }
 
 /// Requested and verified time window.
@@ -345,7 +153,7 @@ pub struct RegionReport {
     /// Source region.
     pub region: String,
     /// `complete`, or `failed` when the region could not be verified at all.
-    pub status: &'static str,
+    pub status: RegionStatus,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -355,24 +163,6 @@ pub struct RegionReport {
     pub counts: Counts,
     /// Events in output order.
     pub events: Vec<Event>,
-}
-
-/// Tool identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Tool {
-    /// `trailproof`.
-    pub name: &'static str,
-    /// Crate version.
-    pub version: &'static str,
-}
-
-impl Default for Tool {
-    fn default() -> Self {
-        Self {
-            name: "trailproof",
-            version: env!("CARGO_PKG_VERSION"),
-        }
-    }
 }
 
 /// The whole `verify --format json` document.
@@ -388,8 +178,94 @@ pub struct VerifyReport {
     pub regions: Vec<RegionReport>,
     /// Sum over regions.
     pub totals: Counts,
-    /// `clean`, `findings` or `incomplete`.
-    pub outcome: &'static str,
-    /// The process exit code.
-    pub exit_code: u8,
+    /// `clean`, `findings`, `incomplete`, or `not_run` when the one region asked for could
+    /// not be verified at all.
+    pub outcome: Outcome,
+    /// The process exit code, written by the command line (a library caller maps
+    /// [`Self::outcome`] itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u8>,
+}
+
+/// Whether a region was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionStatus {
+    /// Verified to the end (whatever was found).
+    Complete,
+    /// Could not be verified at all (its digests could not be listed, no keys).
+    Failed,
+}
+
+impl RegionStatus {
+    /// The word in the JSON document.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Builds the document from what a run emits: one [`RegionReport`] per region, with its
+/// events in output order, then the totals and the outcome.
+#[derive(Debug, Default)]
+pub struct Builder {
+    regions: Vec<RegionReport>,
+    events: Vec<Event>,
+}
+
+impl Observer for Builder {
+    fn item(&mut self, item: &Item, _stored: Option<&Stored>) {
+        self.events.push(Event::from_item(item));
+    }
+
+    fn region_finished(&mut self, finished: &RegionDone<'_>) {
+        self.regions.push(RegionReport {
+            region: finished.region.to_owned(),
+            status: if finished.error.is_some() {
+                RegionStatus::Failed
+            } else {
+                RegionStatus::Complete
+            },
+            error: finished.error.map(ToString::to_string),
+            coverage: Coverage {
+                requested_start: format_rfc3339(&finished.cfg.start),
+                requested_end: format_rfc3339(&finished.cfg.end),
+                found_start: finished
+                    .summary
+                    .found_start
+                    .map(|t| format_rfc3339(&t.instant)),
+                found_end: finished
+                    .summary
+                    .found_end
+                    .map(|t| format_rfc3339(&t.instant)),
+            },
+            counts: finished.summary.counts,
+            events: std::mem::take(&mut self.events),
+        });
+    }
+}
+
+impl Builder {
+    /// The region reports built so far.
+    #[must_use]
+    pub fn into_regions(self) -> Vec<RegionReport> {
+        self.regions
+    }
+
+    /// The document of a finished run.
+    #[must_use]
+    pub fn finish(self, plan: &Plan, result: &RunResult) -> VerifyReport {
+        VerifyReport {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            inputs: plan.inputs.clone(),
+            regions: self.regions,
+            totals: result.totals,
+            outcome: result.outcome,
+            exit_code: None,
+        }
+    }
 }

@@ -46,6 +46,12 @@ impl LocalSource {
         }
     }
 
+    /// The bundle folder.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Refuses a file that resolves (through symbolic links) outside the root. A missing
     /// file is `NotFound`, as when it is read.
     fn confine(&self, path: &Path) -> Result<(), FetchError> {

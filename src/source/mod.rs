@@ -11,10 +11,13 @@ use crate::chain::keys::PublicKeyRecord;
 use crate::time::UtcTime;
 use crate::vocab::{FetchError, FetchedObject, Location};
 
+pub mod any;
+pub mod files;
 pub mod keys;
 pub mod local;
 pub mod record;
 pub mod s3;
+pub mod sdk;
 pub mod trail;
 
 /// One entry of a versioned listing (S3 `ListObjectVersions`), newest first per key.

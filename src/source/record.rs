@@ -70,7 +70,7 @@ pub struct Recorder<S> {
 }
 
 /// What a recording run did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordStats {
     /// Objects downloaded in this run.
     pub fetched: u64,
