@@ -2,7 +2,7 @@
 //! 0 = everything asked was checked and nothing was found; 1 = findings; 2 = could not run;
 //! 3 = ran to the end but incomplete, with no findings; 130 = interrupted.
 
-use crate::report::verify::Counts;
+use crate::audit::tally::Counts;
 use crate::vocab::Outcome;
 
 /// Nothing found.
@@ -60,7 +60,7 @@ pub fn outcome_word(code: u8) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::verify::Tally;
+    use crate::audit::tally::Tally;
 
     #[test]
     fn exit_code_findings_beat_errors_and_gaps_are_clean() {

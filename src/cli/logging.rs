@@ -142,23 +142,7 @@ pub(crate) fn aws_config_loaded(
     profile: Option<&str>,
     started: std::time::Instant,
 ) {
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return;
-    }
-    let overrides: Vec<String> = std::env::vars()
-        .filter(|(k, _)| {
-            k.starts_with("AWS_ENDPOINT_URL") || k == "AWS_EC2_METADATA_SERVICE_ENDPOINT"
-        })
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    tracing::info!(
-        region = conf.region().map_or("(none)", |r| r.as_ref()),
-        profile = profile.unwrap_or("(default chain)"),
-        endpoint_url = conf.endpoint_url().unwrap_or("(default)"),
-        endpoint_overrides = ?overrides,
-        elapsed_ms = super::elapsed_ms(started),
-        "AWS configuration loaded"
-    );
+    crate::source::sdk::log_loaded(conf, profile, started);
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod org;
 pub mod report;
 pub mod summarize;
+pub mod trail;
 pub mod verify;
 
 /// Prove that AWS `CloudTrail` logs are intact.
@@ -30,10 +31,18 @@ pub struct Cli {
 pub enum Command {
     /// Verify the digest chain and every log file it references (a stricter, faster
     /// `aws cloudtrail validate-logs`).
+    #[command(
+        mut_arg("trail_arn", |a| a.required(true)),
+        mut_arg("start_time", |a| a.required_unless_present("state"))
+    )]
     Verify(verify::VerifyArgs),
     /// Verify from S3 and write an evidence bundle: a mirror of every object and listing the
     /// verdicts depend on, the public keys, the trail description and status, and a
     /// manifest of SHA-256s. Re-verify it offline with `verify --bundle DIR`. Resumes.
+    #[command(
+        mut_arg("trail_arn", |a| a.required(true)),
+        mut_arg("start_time", |a| a.required_unless_present("state"))
+    )]
     Fetch(FetchArgs),
     /// Record, read-only, every answer the compliance controls need (trails, buckets, keys,
     /// log groups, alarms, policies) into a snapshot file for an offline `check`.
@@ -49,6 +58,10 @@ pub enum Command {
     /// Verify, check and summarize one trail and window into one self-contained HTML audit
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
+    #[command(
+        mut_arg("trail_arn", |a| a.required(true)),
+        mut_arg("start_time", |a| a.required_unless_present("state"))
+    )]
     Report(Box<report::ReportArgs>),
     /// Combine the JSON documents of `verify --shard K/N --format json` (every share of one
     /// run) into the document of one run over every chain, with its exit code.
@@ -118,33 +131,13 @@ pub fn neutralise(s: &str) -> String {
         .collect()
 }
 
-/// The shared AWS configuration of every command: the default credential chain (or
-/// `profile`), standard retries with backoff (five attempts), a 10 s connect timeout and
-/// `attempt_timeout` per attempt.
+/// The shared AWS configuration of every command ([`crate::source::sdk::load`]).
 pub(crate) async fn aws_config(
     profile: Option<&str>,
     region: Option<&str>,
     attempt_timeout: std::time::Duration,
 ) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(p) = profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = region {
-        loader = loader.region(aws_config::Region::new(r.to_owned()));
-    }
-    let retry = aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(5)
-        .with_initial_backoff(std::time::Duration::from_millis(200));
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .operation_attempt_timeout(attempt_timeout)
-        .build();
-    loader
-        .retry_config(retry)
-        .timeout_config(timeouts)
-        .load()
-        .await
+    crate::source::sdk::load(profile, region, attempt_timeout).await
 }
 
 /// Runs a command and returns its exit code (after starting the diagnostics it asks for).
@@ -164,7 +157,7 @@ pub async fn run(cli: Cli) -> u8 {
         match cli.command {
             Command::Verify(args) => verify::run(args).await,
             Command::Merge(args) => org::run_merge(&args),
-            Command::Fetch(args) => verify::run_recording(args.verify, Some(args.out)).await,
+            Command::Fetch(args) => verify::run_fetch(args.verify, args.out).await,
             Command::Snapshot(args) => Box::pin(check::run_snapshot(args)).await,
             Command::Check(args) => Box::pin(check::run_check(args)).await,
             Command::Controls(args) => controls::run(&args),

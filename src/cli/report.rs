@@ -2,8 +2,8 @@
 //! self-contained HTML audit report (plus the same model as JSON).
 //!
 //! Live (S3, `CloudTrail` and a live snapshot) or offline (`--bundle DIR --snapshot FILE`).
-//! The activity summary reads exactly the log files the verification listed, and marks each
-//! record with whether its file passed.
+//! Every object is read once: the activity summary reads the bytes whose hash the
+//! verification checked, and marks each record with whether its file was verified.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,13 +11,16 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::check::{self, AwsArgs};
-use super::verify::{self, VerifyArgs};
+use super::verify::VerifyArgs;
 use super::{exit, fail, now};
-use crate::activity::summary::Summarizer;
-use crate::report::audit::{self, Headline, InputFile, ReportModel};
-use crate::report::verify::{Event, Tool, VerifyReport};
-use crate::source::ObjectSource;
-use crate::vocab::Location;
+use crate::activity::summary::Summary;
+use crate::audit::fetcher::Stored;
+use crate::audit::item::Item;
+use crate::audit::plan::BUNDLE_META;
+use crate::audit::run::{Observer, Observers, verify};
+use crate::report::audit::{InputFile, ReportModel};
+use crate::report::verify::{Builder, VerifyReport};
+use crate::vocab::Tool;
 
 /// Options of `report`: where to write, the compliance inputs, and those of `verify`.
 #[derive(Debug, Args)]
@@ -60,57 +63,27 @@ fn input_file(path: &Path) -> Option<InputFile> {
     })
 }
 
-/// Reads, through the source the verification used, every digest and log file it listed
-/// (hashing each into `inputs`), and summarises the logs with `s`, each file marked
-/// verified when it passed. Unreadable objects were reported by the verification already.
-pub(crate) async fn summarize_listed(
-    source: &verify::ReportSource,
-    integrity: &VerifyReport,
-    inputs: &mut Vec<InputFile>,
-    s: Summarizer,
-) -> crate::activity::summary::Summary {
-    match source {
-        verify::ReportSource::Bundle(src) => read_listed(src.as_ref(), integrity, inputs, s).await,
-        verify::ReportSource::S3(src) => read_listed(src.as_ref(), integrity, inputs, s).await,
-    }
-}
+/// The evidence appendix: every digest and log file the run read, with the SHA-256 and size
+/// of the bytes as stored (from the one read the verification made).
+#[derive(Default)]
+struct Evidence(Vec<InputFile>);
 
-async fn read_listed<S: ObjectSource>(
-    source: &S,
-    integrity: &VerifyReport,
-    inputs: &mut Vec<InputFile>,
-    mut s: Summarizer,
-) -> crate::activity::summary::Summary {
-    let limits = crate::limits::Limits::default();
-    for region in &integrity.regions {
-        for e in &region.events {
-            let (uri, status, is_log) = match e {
-                Event::Log { uri, status, .. } => (uri, *status, true),
-                Event::Digest { uri, status, .. } => (uri, *status, false),
-                _ => continue,
-            };
-            let Some(loc) = Location::from_uri(uri).filter(|_| status != "error") else {
-                continue;
-            };
-            let max = if is_log {
-                limits.max_log_bytes
-            } else {
-                limits.max_digest_bytes
-            };
-            let Ok(object) = source.get(&loc, max).await else {
-                continue;
-            };
-            inputs.push(InputFile {
-                path: uri.clone(),
-                bytes: object.body.len() as u64,
-                sha256: crate::hash::sha256_hex(&object.body),
-            });
-            if is_log {
-                s.add_checked_file(uri, &object.body, status == "valid");
-            }
-        }
+impl Observer for Evidence {
+    fn item(&mut self, item: &Item, stored: Option<&Stored>) {
+        let Some(stored) = stored else { return };
+        let path = match item {
+            Item::Digest { location, .. }
+            | Item::Log { location, .. }
+            | Item::PendingLog(location) => location.uri(),
+            Item::Finding(f) => f.subject.clone(),
+            Item::Head(_) | Item::Gap { .. } => return,
+        };
+        self.0.push(InputFile {
+            path,
+            bytes: stored.bytes,
+            sha256: stored.sha256.clone(),
+        });
     }
-    s.finish()
 }
 
 /// The snapshot the compliance matrix is evaluated on: the file, or a live one.
@@ -122,9 +95,9 @@ async fn compliance_snapshot(
     }
     let aws = AwsArgs {
         regions: None,
-        profile: args.verify.profile.clone(),
+        profile: args.verify.trail.profile.clone(),
         region: None,
-        endpoint_url: args.verify.endpoint_url.clone(),
+        endpoint_url: args.verify.trail.endpoint_url.clone(),
         concurrency: 16,
     };
     Box::pin(check::take_snapshot(&aws)).await
@@ -151,6 +124,48 @@ fn write_outputs(
         .map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
+/// The key file the verification reads (given, or the bundle's).
+fn key_file(args: &ReportArgs) -> Option<PathBuf> {
+    args.verify.trail.public_keys.clone().or_else(|| {
+        args.verify
+            .trail
+            .bundle
+            .as_ref()
+            .map(|d| d.join(BUNDLE_META).join("public-keys.json"))
+            .filter(|p| p.exists())
+    })
+}
+
+/// Verifies the trail and summarises its log files in one read of each object: the
+/// integrity document, the summary, and the evidence appendix of the objects read.
+async fn verify_and_summarise(
+    args: &ReportArgs,
+) -> Result<(VerifyReport, Summary, Vec<InputFile>), String> {
+    let limits = super::summarize::limits()?;
+    let mut req = args.verify.request()?;
+    // The report verifies and reads; it never records anchors.
+    req.state = None;
+    let phase = std::time::Instant::now();
+    let mut consumer = super::summarize::consumer(&limits, super::summarize::summarizer(&limits));
+    let mut evidence = Evidence::default();
+    let mut builder = Builder::default();
+    let mut tracker = super::verify::Tracker::new(false);
+    let verified = {
+        let mut observers = Observers(vec![&mut tracker, &mut builder, &mut evidence]);
+        verify(&req, &mut consumer, &mut observers)
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    let mut integrity = builder.finish(&verified.plan, &verified.result);
+    integrity.exit_code = Some(exit::code(integrity.outcome));
+    let summary = consumer.finish();
+    tracing::info!(
+        elapsed_ms = super::elapsed_ms(phase),
+        "verified and summarised"
+    );
+    Ok((integrity, summary, evidence.0))
+}
+
 /// Runs `report`.
 pub async fn run(args: ReportArgs) -> u8 {
     let options = check::options(
@@ -169,33 +184,15 @@ pub async fn run(args: ReportArgs) -> u8 {
     };
     tracing::info!(elapsed_ms = super::elapsed_ms(phase), "snapshot ready");
 
-    let bundle = args.verify.bundle.clone();
-    let key_file = args.verify.public_keys.clone().or_else(|| {
-        bundle
-            .as_ref()
-            .map(|d| d.join(verify::BUNDLE_META).join("public-keys.json"))
-            .filter(|p| p.exists())
-    });
-    let trail_arn = args.verify.trail_arn.clone();
-    let phase = std::time::Instant::now();
-    let (integrity, source) = match Box::pin(verify::verify_report(args.verify)).await {
+    let trail_arn = args.verify.trail.trail_arn.clone().unwrap_or_default();
+    let (integrity, summary, mut inputs) = match verify_and_summarise(&args).await {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "verification done");
-
-    let phase = std::time::Instant::now();
-    let mut inputs = Vec::new();
-    let summarizer = match super::summarize::record_limit() {
-        Ok(limit) => super::summarize::summarizer(limit),
-        Err(e) => return fail(&e),
-    };
-    let summary = summarize_listed(&source, &integrity, &mut inputs, summarizer).await;
-    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "summarised");
     inputs.extend(
         [
             args.snapshot.as_deref(),
-            key_file.as_deref(),
+            key_file(&args).as_deref(),
             args.config.as_deref(),
         ]
         .into_iter()
@@ -208,33 +205,17 @@ pub async fn run(args: ReportArgs) -> u8 {
         .unwrap_or_else(now);
     let compliance = check::evaluate(&snapshot, &config, framework.as_ref(), rules_now, false);
     let generated = as_of.unwrap_or_else(now);
-    let code = exit::worst(integrity.exit_code, compliance.exit_code);
-    let model = ReportModel {
-        schema: audit::SCHEMA,
-        tool: Tool::default(),
-        generated_at: crate::time::format_rfc3339(&generated),
-        command_line: std::env::args().collect(),
+    let code = exit::worst(exit::code(integrity.outcome), compliance.exit_code);
+    let model = ReportModel::new(
+        Tool::default(),
+        crate::time::format_rfc3339(&generated),
+        std::env::args().collect(),
         trail_arn,
-        window_start: integrity
-            .regions
-            .first()
-            .map(|r| r.coverage.requested_start.clone())
-            .unwrap_or_default(),
-        window_end: integrity
-            .regions
-            .first()
-            .map(|r| r.coverage.requested_end.clone())
-            .unwrap_or_default(),
-        headline: Headline {
-            integrity: integrity.outcome.to_owned(),
-            compliance: compliance.outcome.to_owned(),
-            notable: audit::notable(&summary),
-        },
         integrity,
         compliance,
-        activity: summary,
+        summary,
         inputs,
-    };
+    );
     if let Err(e) = write_outputs(&args.out, args.json.as_deref(), !args.no_csp, &model) {
         return fail(&e);
     }

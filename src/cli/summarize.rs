@@ -12,16 +12,18 @@
 //! but do not change the exit code.
 
 use std::fmt::Write as _;
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::verify::{Format, VerifyArgs};
+use super::trail::TrailArgs;
 use super::{exit, fail, neutralise};
-use crate::activity::parse::Skip;
+use crate::activity::consumer::SummaryConsumer;
 use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
-use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
+use crate::audit::request::{Checks, VerifyRequest};
+use crate::audit::run::verify;
+use crate::limits::{Limits, MAX_ACTIVITY_INFLATED_BYTES};
 
 /// Output format of `summarize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,85 +50,10 @@ pub struct SummarizeArgs {
     /// credential report CSV; its users and roles that made no call are listed as dormant.
     #[arg(long, value_name = "FILE")]
     pub iam_inventory: Option<PathBuf>,
-    /// Verified input: the trail and window to verify first (the options of `verify`).
+    /// Verified input: the trail and window to verify first (the options of `verify`); each
+    /// log file is read once, and summarised from the bytes whose hash was checked.
     #[command(flatten)]
-    pub source: VerifySource,
-}
-
-/// The source options of `verify`, for a verified summary.
-#[derive(Debug, Args)]
-pub struct VerifySource {
-    /// ARN of the trail whose verified log files are summarised.
-    #[arg(long)]
-    pub trail_arn: Option<String>,
-    /// Window start.
-    #[arg(long, requires = "trail_arn")]
-    pub start_time: Option<String>,
-    /// Window end (default: now, or the bundle's end).
-    #[arg(long, requires = "trail_arn")]
-    pub end_time: Option<String>,
-    /// Digest bucket (default: the trail's).
-    #[arg(long, requires = "trail_arn")]
-    pub s3_bucket: Option<String>,
-    /// Key prefix (default: the trail's).
-    #[arg(long, requires = "trail_arn")]
-    pub s3_prefix: Option<String>,
-    /// Account (organization trails).
-    #[arg(long, requires = "trail_arn")]
-    pub account_id: Option<String>,
-    /// Source region (default: the trail's home region).
-    #[arg(long, requires = "trail_arn", conflicts_with = "all_regions")]
-    pub region: Option<String>,
-    /// Every region of the trail.
-    #[arg(long, requires = "trail_arn")]
-    pub all_regions: bool,
-    /// Saved `list-public-keys` output.
-    #[arg(long, value_name = "FILE", requires = "trail_arn")]
-    pub public_keys: Option<PathBuf>,
-    /// An evidence bundle instead of S3.
-    #[arg(long, value_name = "DIR", requires = "trail_arn")]
-    pub bundle: Option<PathBuf>,
-    /// AWS profile.
-    #[arg(long, requires = "trail_arn")]
-    pub profile: Option<String>,
-    /// `CloudTrail` endpoint.
-    #[arg(long, requires = "trail_arn")]
-    pub endpoint_url: Option<String>,
-}
-
-impl VerifySource {
-    fn verify_args(&self, trail_arn: String) -> VerifyArgs {
-        VerifyArgs {
-            trail_arn,
-            start_time: self.start_time.clone(),
-            end_time: self.end_time.clone(),
-            s3_bucket: self.s3_bucket.clone(),
-            s3_prefix: self.s3_prefix.clone(),
-            account_id: self.account_id.clone(),
-            verbose: false,
-            region: self.region.clone(),
-            all_regions: self.all_regions,
-            organization: false,
-            accounts: Vec::new(),
-            regions: Vec::new(),
-            shard: None,
-            html: None,
-            format: Format::Json,
-            public_keys: self.public_keys.clone(),
-            bundle: self.bundle.clone(),
-            state: None,
-            reference_only: false,
-            concurrency: 32,
-            profile: self.profile.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-            output: None,
-            no_paginate: false,
-            color: None,
-            no_cli_pager: false,
-            capture: None,
-            organization_id: None,
-        }
-    }
+    pub trail: TrailArgs,
 }
 
 fn render(args: &SummarizeArgs, summary: &Summary) {
@@ -151,164 +78,91 @@ fn inventory(args: &SummarizeArgs, s: &mut Summarizer) -> Result<(), String> {
     Ok(())
 }
 
-/// The record limit (`TRAILPROOF_MAX_RECORD_BYTES`, else the default).
-pub(super) fn record_limit() -> Result<u64, String> {
-    crate::limits::Limits::from_lookup(|k| std::env::var(k).ok())
-        .map(|l| l.max_record_bytes)
-        .map_err(|e| e.to_string())
+/// The limits of this run (`TRAILPROOF_MAX_*` override the defaults).
+pub(super) fn limits() -> Result<Limits, String> {
+    Limits::from_lookup(|k| std::env::var(k).ok()).map_err(|e| e.to_string())
+}
+
+/// The summary consumer of this run, with its limits.
+pub(super) fn consumer(limits: &Limits, s: Summarizer) -> SummaryConsumer {
+    SummaryConsumer::new(s, MAX_ACTIVITY_INFLATED_BYTES, limits.max_record_bytes)
 }
 
 /// An empty aggregator with the limits of this run.
-pub(super) fn summarizer(record_limit: u64) -> Summarizer {
+pub(super) fn summarizer(limits: &Limits) -> Summarizer {
     let mut s = Summarizer::new(MAX_ACTIVITY_INFLATED_BYTES);
-    s.set_record_limit(record_limit);
+    s.set_record_limit(limits.max_record_bytes);
     s
+}
+
+/// Whether a skipped file may have hidden records (unreadable or malformed), as opposed to
+/// not being a log at all.
+fn lost_input(summary: &Summary) -> bool {
+    summary
+        .skipped
+        .files
+        .iter()
+        .any(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"))
 }
 
 /// Runs `summarize`.
 pub async fn run(args: &SummarizeArgs) -> u8 {
-    let limit = match record_limit() {
+    let limits = match limits() {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let Some(arn) = args.source.trail_arn.clone() else {
-        return run_local(args, limit);
-    };
-    let mut s = summarizer(limit);
+    let mut s = summarizer(&limits);
     if let Err(e) = inventory(args, &mut s) {
         return fail(&e);
     }
-    let (integrity, source) =
-        match Box::pin(super::verify::verify_report(args.source.verify_args(arn))).await {
-            Ok(r) => r,
-            Err(e) => return fail(&e),
-        };
-    let summary = super::report::summarize_listed(&source, &integrity, &mut Vec::new(), s).await;
-    render(args, &summary);
-    let lost = summary
-        .skipped
-        .files
-        .iter()
-        .any(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"));
-    let code = if lost { exit::INCOMPLETE } else { exit::CLEAN };
-    exit::worst(integrity.exit_code, code)
-}
-
-/// Reads and summarises `files` in order: the summarizer, how many were read, and whether
-/// one was unreadable or malformed.
-fn summarize_files(files: &[PathBuf], record_limit: u64) -> (Summarizer, usize, bool) {
-    let mut s = summarizer(record_limit);
-    let (mut read_ok, mut lost) = (0, false);
-    for p in files {
-        let name = p.display().to_string();
-        match read_capped(p, MAX_ACTIVITY_INFLATED_BYTES) {
-            Err(reason) => {
-                lost |= reason.is_loss();
-                s.skip(&name, reason);
-            }
-            Ok(body) => {
-                read_ok += 1;
-                if let Some(reason) = s.add_file(&name, &body) {
-                    lost |= reason.is_loss();
-                }
-            }
+    let mut consumer = consumer(&limits, s);
+    if args.trail.trail_arn.is_none() {
+        if args.trail.any_given() {
+            return fail(
+                "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
+            );
         }
+        return run_local(args, consumer);
     }
-    (s, read_ok, lost)
+    let trail = match args.trail.request() {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let req = VerifyRequest {
+        trail,
+        now: super::now(),
+        checks: Checks::Full,
+        state: None,
+        limits,
+    };
+    let mut tracker = super::verify::Tracker::new(false);
+    let verified = match verify(&req, &mut consumer, &mut tracker).await {
+        Ok(v) => v,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let summary = consumer.finish();
+    render(args, &summary);
+    let code = if lost_input(&summary) {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
+    };
+    exit::worst(exit::code(verified.result.outcome), code)
 }
 
-fn run_local(args: &SummarizeArgs, record_limit: u64) -> u8 {
-    let mut files = Vec::new();
-    let mut missing = Vec::new();
-    for p in &args.logs {
-        collect(p, &mut files, &mut missing);
-    }
-    let mut s = summarizer(record_limit);
-    if let Err(e) = inventory(args, &mut s) {
-        return fail(&e);
-    }
-    let mut read_ok = 0usize;
-    let mut lost = false;
-    for p in &missing {
-        s.skip(&p.display().to_string(), Skip::Unreadable);
-        lost = true;
-    }
-    // Contiguous shares of the (sorted) files on every core, merged in file order: the
-    // result is the same as one pass, whatever the number of cores.
-    let shards = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, files.len().max(1));
-    let chunk = files.len().div_ceil(shards).max(1);
-    let results: Vec<(Summarizer, usize, bool)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || summarize_files(part, record_limit)))
-            .collect();
-        workers.into_iter().filter_map(|w| w.join().ok()).collect()
-    });
-    for (shard, ok, shard_lost) in results {
-        s.merge(shard);
-        read_ok += ok;
-        lost |= shard_lost;
-    }
-    let summary = s.finish();
+fn run_local(args: &SummarizeArgs, mut consumer: SummaryConsumer) -> u8 {
+    let listed = crate::source::files::list(&args.logs);
+    let read = crate::audit::local::read_local(&listed, &mut consumer, MAX_ACTIVITY_INFLATED_BYTES);
+    let summary = consumer.finish();
     render(args, &summary);
-    if read_ok == 0 {
+    if read.read == 0 {
         return fail("no input could be read");
     }
-    if lost { exit::INCOMPLETE } else { exit::CLEAN }
-}
-
-/// Adds `p` (a file) or every file under `p` (a folder, sorted) to `files`; paths that cannot
-/// be listed go to `missing`. Symbolic links to folders are not followed (no cycles). In a
-/// folder, an evidence bundle's own files (`*.meta.json` / `*.error.json` sidecars and the
-/// `.trailproof/` index) are not logs and are passed over silently.
-fn collect(p: &Path, files: &mut Vec<PathBuf>, missing: &mut Vec<PathBuf>) {
-    match std::fs::metadata(p) {
-        Ok(m) if m.is_dir() => {
-            let Ok(rd) = std::fs::read_dir(p) else {
-                missing.push(p.to_path_buf());
-                return;
-            };
-            let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
-            entries.sort_by_key(std::fs::DirEntry::file_name);
-            for e in entries {
-                let path = e.path();
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                if name == ".trailproof"
-                    || name.ends_with(".meta.json")
-                    || name.ends_with(".error.json")
-                {
-                    continue;
-                }
-                match e.file_type() {
-                    Ok(t) if t.is_dir() => collect(&path, files, missing),
-                    Ok(t) if t.is_symlink() => {
-                        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                            files.push(path);
-                        }
-                    }
-                    Ok(_) => files.push(path),
-                    Err(_) => missing.push(path),
-                }
-            }
-        }
-        Ok(_) => files.push(p.to_path_buf()),
-        Err(_) => missing.push(p.to_path_buf()),
+    if lost_input(&summary) {
+        exit::INCOMPLETE
+    } else {
+        exit::CLEAN
     }
-}
-
-fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, Skip> {
-    let f = std::fs::File::open(p).map_err(|_| Skip::Unreadable)?;
-    let mut body = Vec::new();
-    f.take(cap.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|_| Skip::Unreadable)?;
-    if body.len() as u64 > cap {
-        return Err(Skip::TooLarge);
-    }
-    Ok(body)
 }
 
 /// [`super::neutralise`], then backslash-escapes the characters Markdown gives meaning to.

@@ -22,6 +22,13 @@ Faults (``fault`` of a rule):
 * ``cut``     forward the request, send the upstream's status line and headers
   (with the full ``Content-Length``) and only ``cut_bytes`` (default: half) of
   the body, then close.
+* ``substitute`` forward the request; from the ``after``-th answer on (default 1:
+  every GET of an object after its first), per object key, replace a 200
+  answer's body with ``body_b64`` (base64), fixing ``Content-Length`` and
+  dropping the headers that would vouch for the original bytes (``ETag``,
+  ``Content-MD5``, ``x-amz-checksum-*``). The first GET of each object gets the
+  real bytes: a client that reads an object twice gets other, well-formed bytes
+  the second time. Never used up.
 * ``page_size`` not a fault: rewrite ``max-keys`` of a matching
   ``ListObjectsV2`` to ``max_keys`` before forwarding, so a small bucket is
   listed in several pages (moto honours ``max-keys``; it does not check SigV4
@@ -62,6 +69,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import re
@@ -76,7 +84,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 CONTROL_PREFIX = "/_proxy/"
-FAULTS = ("status", "reset", "stall", "cut", "page_size")
+FAULTS = ("status", "reset", "stall", "cut", "substitute", "page_size")
 # SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, ..."
 CREDENTIAL_SCOPE_RE = re.compile(
     r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request"
@@ -229,6 +237,14 @@ class HttpResponse:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
+def substituted(resp: HttpResponse, body: bytes) -> bytes:
+    """``resp`` with ``body`` in place of its own, and nothing that vouches for the original."""
+    dropped = ("connection:", "keep-alive:", "content-length:", "transfer-encoding:", "etag:", "content-md5:", "x-amz-checksum-")
+    lines = [line for line in resp.head.decode("latin-1").split("\r\n") if not line.lower().startswith(dropped)]
+    lines += [f"Content-Length: {len(body)}", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
 def parse_response(raw: bytes) -> HttpResponse:
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
@@ -288,6 +304,9 @@ class Rule:
     stall_ms: int = DEFAULT_STALL_MS
     cut_bytes: int | None = None
     max_keys: int = 1
+    body: bytes = b""
+    after: int = 1
+    seen: dict[str, int] = field(default_factory=dict)
     hits: int = 0
     spec: dict[str, Any] = field(default_factory=dict)
 
@@ -340,6 +359,16 @@ class Rule:
             rule.list = True
         if fault == "page_size":
             rule.list = True
+            rule.times = None
+        if fault == "substitute":
+            body = _opt_str(spec, "body_b64")
+            if body is None:
+                raise BadRequest("substitute: body_b64 is required")
+            try:
+                rule.body = base64.b64decode(body, validate=True)
+            except ValueError as e:
+                raise BadRequest(f"body_b64: {e}") from e
+            rule.after = _opt_int(spec, "after", 0) or 1
             rule.times = None
         return rule
 
@@ -536,6 +565,14 @@ class Proxy:
             await writer.drain()
             return
         self.learn_token(t, resp)
+        if fault == "substitute" and resp.status == 200 and t.key is not None:
+            served = rule.seen.get(t.key, 0)
+            rule.seen[t.key] = served + 1
+            if served >= rule.after:
+                self.record(req, resp.status, rule)
+                writer.write(substituted(resp, rule.body))
+                await writer.drain()
+                return
         if fault == "cut":
             self.record(req, resp.status, rule)
             keep = rule.cut_bytes if rule.cut_bytes is not None else len(resp.body) // 2
