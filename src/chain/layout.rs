@@ -197,7 +197,7 @@ impl DigestScope {
 /// files. `CloudTrail` names every log file
 /// `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<UniqueString>.json.gz`, with a 16-character
 /// unique string, and puts it in the day folder of that time stamp (AWS user guide,
-/// "CloudTrail log file name format"); any other object there was put by someone else.
+/// "`CloudTrail` log file name format"); any other object there was put by someone else.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ForeignName {
     /// Not directly inside a day folder `YYYY/MM/DD/` of the log folder (a sub-folder).
