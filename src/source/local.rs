@@ -26,12 +26,7 @@ pub const ERROR_SUFFIX: &str = ".error.json";
 /// Suffix of the temporary files of an interrupted write (followed by a process id).
 pub const PARTIAL_MARK: &str = ".partial-";
 
-/// The file name of one key segment (the text between two `/`), encoded when the segment as
-/// a file name would be normalised, be no name, or be read as a sidecar or a temporary
-/// file: `%` becomes `%25` and NUL `%00` everywhere; an empty segment (from `//`, a leading
-/// or a trailing `/`) becomes `%`; `.` and `..` become `%2E` and `%2E%2E`; the dot of a final
-/// `.meta.json` or `.error.json` and of every `.partial-` becomes `%2E`. Anything else is kept,
-/// so the keys `CloudTrail` writes are their own paths.
+/// The file name of one key segment (the text between two `/`); see [`key_path`].
 fn encode_segment(segment: &str) -> Cow<'_, str> {
     match segment {
         "" => return Cow::Borrowed("%"),
@@ -63,7 +58,7 @@ fn encode_segment(segment: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The segment a file name stands for, when the name is exactly what [`encode_segment`]
+/// The segment a file name stands for, when the name is exactly what `encode_segment`
 /// makes of it (any other name was not written for a key).
 fn decode_segment(name: &str) -> Option<Cow<'_, str>> {
     if name == "%" {
@@ -89,8 +84,13 @@ fn decode_segment(name: &str) -> Option<Cow<'_, str>> {
     (encode_segment(&segment) == name).then_some(Cow::Owned(segment))
 }
 
-/// The path of a key below its bucket folder, one component per key segment (see
-/// [`encode_segment`]). Injective, and every component is a plain file name: the path never
+/// The path of a key below its bucket folder, one component per key segment (the text
+/// between two `/`). A segment is encoded when, as a file name, it would be normalised, be no
+/// name, or be read as a sidecar or a temporary file: `%` becomes `%25` and NUL `%00`
+/// everywhere; an empty segment (from `//`, a leading or a trailing `/`) becomes `%`; `.` and
+/// `..` become `%2E` and `%2E%2E`; the dot of a final `.meta.json` or `.error.json` and of
+/// every `.partial-` becomes `%2E`. Anything else is kept, so the keys `CloudTrail` writes are
+/// their own paths. Injective, and every component is a plain file name: the path never
 /// leaves the bucket folder.
 #[must_use]
 pub fn key_path(key: &str) -> PathBuf {
