@@ -6,8 +6,6 @@
 #![cfg(feature = "fixture")]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-#[allow(unused_macros)]
-#[macro_use]
 mod support;
 mod foreign_world;
 
