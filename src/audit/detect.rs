@@ -210,8 +210,9 @@ async fn other_trails_logs<S: ObjectSource>(
     (referenced, complete)
 }
 
-/// Every log file in the log folder for the days of the window, and a warning for each day
-/// folder that could not be listed (the run is then incomplete, not clean).
+/// Every object in the day folders of the log folder for the days of the window (log files
+/// and foreign objects alike), and a warning for each day folder that could not be listed
+/// (the run is then incomplete, not clean).
 async fn present_logs<S: ObjectSource>(
     source: &S,
     cfg: &VerifyConfig,
@@ -505,6 +506,7 @@ pub(super) async fn detect<S: ObjectSource + 'static>(
     let referenced: std::collections::BTreeSet<Location> = referenced.into_iter().collect();
     let (present, unlisted) = present_logs(source, cfg, scope).await;
     out.extend(unlisted);
+    let (present, foreign) = findings::split_foreign(&present, &referenced, scope);
     // The newest digest of the chain whatever its verdict (an unreadable newest digest is not
     // a deleted tail): its end when verified, else its key time.
     let key_date = |l: &Location| crate::time::parse_record_time(&key_timestamp(&l.key)).ok();
@@ -537,6 +539,7 @@ pub(super) async fn detect<S: ObjectSource + 'static>(
         uncertain.as_deref(),
     );
     out.extend(logs.findings);
+    out.extend(foreign);
     // W5: a deleted tail.
     let newer = newer_digest_exists(source, cfg, scope).await;
     out.extend(findings::check_tail(

@@ -295,8 +295,9 @@ where
 }
 
 /// The log file an item names that the chain does not vouch for, with its provenance:
-/// unreferenced, unverifiable, foreign and pending log files are analysed too (marked as
-/// not verified), because a forged log is evidence as well.
+/// unreferenced, unverifiable, foreign and pending objects of the log folder are analysed
+/// too (marked as not verified), because a forged log is evidence as well; the readers
+/// skip what is not `CloudTrail`.
 fn unvouched(item: &Item) -> Option<(Location, Provenance)> {
     match item {
         Item::PendingLog(l) => Some((l.clone(), Provenance::Pending)),
@@ -304,6 +305,7 @@ fn unvouched(item: &Item) -> Option<(Location, Provenance)> {
             let provenance = match f.code {
                 FindingCode::UnreferencedLog => Provenance::Unreferenced,
                 FindingCode::UnverifiableLog => Provenance::Unverifiable,
+                FindingCode::ForeignObject => Provenance::Foreign,
                 _ => return None,
             };
             Location::from_uri(&f.subject).map(|l| (l, provenance))

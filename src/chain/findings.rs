@@ -1,4 +1,5 @@
-//! Tampering the reference misses (spec §7, W1–W8), found after a chain walk.
+//! Tampering the reference misses (spec §7, W1–W8), found after a chain walk, and the
+//! objects in the log folder that are not `CloudTrail` log files at all (foreign objects).
 //!
 //! Pure functions over what the walk saw (its visits and verified digests), the listings of
 //! the digest and log folders, and the trail status: no I/O, no clock. Each finding names the
@@ -10,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::digest::CheckedDigest;
-use super::layout::{ChainKind, DigestScope, key_timestamp};
+use super::layout::{ChainKind, DigestScope, ForeignName, key_timestamp};
 use super::walk::{Reached, Visit};
 use crate::time::{UtcTime, format_display, parse_record_time};
 use crate::vocab::Location;
@@ -73,6 +74,10 @@ pub enum FindingCode {
     /// A day folder of the log folder could not be listed: forged log files there cannot be
     /// ruled out. Makes the run incomplete (exit 3), never a finding.
     LogFolderUnlisted,
+    /// An object in a day folder of the log folder whose key is not a `CloudTrail` log file
+    /// name of that folder: no digest can vouch for it, yet readers of the folder (Athena
+    /// tables, SIEM collectors) ingest it.
+    ForeignObject,
 }
 
 impl Finding {
@@ -471,6 +476,51 @@ pub fn log_key_time(key: &str) -> Option<UtcTime> {
     parse_record_time(&format!("{date}T{time}00Z")).ok()
 }
 
+/// Splits the objects listed in the day folders of the log folder into the log files
+/// `CloudTrail` could have written there (handed on to [`check_log_folder`]) and the foreign
+/// objects, one `foreign_object` finding each (INVALID, whatever the window: a foreign name
+/// carries no time).
+///
+/// Which objects count: every key the day folders `YYYY/MM/DD/` of the window list (sub-folders
+/// included), each with a log file name of the folder's account, region and day
+/// ([`DigestScope::log_file_time`]) or none. An object a verified digest references is never
+/// foreign: `CloudTrail` vouched for it. A bundle's own sidecars (`.meta.json`, `.error.json`)
+/// are not objects: a bundle lists exactly the S3 keys it mirrors.
+#[must_use]
+pub fn split_foreign(
+    present: &[Location],
+    referenced: &BTreeSet<Location>,
+    scope: &DigestScope,
+) -> (Vec<Location>, Vec<Finding>) {
+    let mut logs = Vec::new();
+    let mut foreign = Vec::new();
+    for object in present {
+        match scope.log_file_time(&object.key) {
+            Err(why) if !referenced.contains(object) => {
+                foreign.push(Finding::foreign(object, &why, scope));
+            }
+            _ => logs.push(object.clone()),
+        }
+    }
+    (logs, foreign)
+}
+
+impl Finding {
+    /// An object in the log folder that is not a `CloudTrail` log file of it.
+    #[must_use]
+    pub fn foreign(object: &Location, why: &ForeignName, scope: &DigestScope) -> Self {
+        Self::new(
+            FindingCode::ForeignObject,
+            "Foreign object",
+            object.uri(),
+            format!(
+                "not a CloudTrail log file name ({}); no digest can vouch for it, yet readers of the log folder ingest it",
+                why.describe(scope)
+            ),
+        )
+    }
+}
+
 /// Minutes before the newest digest's end within which an unreferenced log is still pending.
 pub const PENDING_MINUTES: i64 = 20;
 
@@ -523,7 +573,8 @@ impl Uncovered {
 
 /// Compares the log files present in the folder with those the digests reference.
 ///
-/// `present` are the log keys listed for the window; `referenced` all logs referenced by the
+/// `present` are the log files listed for the window (the foreign objects split off by
+/// [`split_foreign`]); `referenced` all logs referenced by the
 /// verified digests of every trail delivering there; `uncovered` the periods no digest can
 /// vouch for; `newest_end` the end of the newest verified digest.
 #[must_use]
@@ -769,6 +820,39 @@ mod tests {
         assert_eq!(f.severity, Severity::Warning);
         let f = check_tail(&scope(), "b", None, window, Some(false), Some(&logging)).unwrap();
         assert_eq!(f.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn foreign_objects_are_split_off_unless_a_digest_references_them() {
+        let day = "AWSLogs/1/CloudTrail/us-east-1/2026/03/01/";
+        let log = Location::new(
+            "b",
+            format!("{day}1_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+        );
+        let export = Location::new("b", format!("{day}console-export-0230.json.gz"));
+        let near = Location::new(
+            "b",
+            format!("{day}2_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+        );
+        let vouched = Location::new("b", format!("{day}vouched.json.gz"));
+        let present = [log.clone(), export.clone(), near.clone(), vouched.clone()];
+        let referenced = BTreeSet::from([vouched.clone()]);
+        let (logs, foreign) = split_foreign(&present, &referenced, &scope());
+        assert_eq!(logs, vec![log, vouched]);
+        assert_eq!(
+            foreign.iter().map(Finding::line).collect::<Vec<_>>(),
+            vec![
+                format!(
+                    "Foreign object\t{}\tINVALID: not a CloudTrail log file name (the name is not 1_CloudTrail_us-east-1_YYYYMMDDTHHmmZ_<16 letters or digits>.json.gz); no digest can vouch for it, yet readers of the log folder ingest it",
+                    export.uri()
+                ),
+                format!(
+                    "Foreign object\t{}\tINVALID: not a CloudTrail log file name (it names account 2, not 1); no digest can vouch for it, yet readers of the log folder ingest it",
+                    near.uri()
+                ),
+            ]
+        );
+        assert!(foreign.iter().all(|f| f.code == FindingCode::ForeignObject));
     }
 
     #[test]

@@ -193,6 +193,130 @@ impl DigestScope {
     }
 }
 
+/// Why an object in a day folder of a trail's log folder is not one of its `CloudTrail` log
+/// files. `CloudTrail` names every log file
+/// `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<UniqueString>.json.gz`, with a 16-character
+/// unique string, and puts it in the day folder of that time stamp (AWS user guide,
+/// "`CloudTrail` log file name format"); any other object there was put by someone else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForeignName {
+    /// Not directly inside a day folder `YYYY/MM/DD/` of the log folder (a sub-folder).
+    NotInDayFolder,
+    /// The name does not end in `.json.gz`.
+    Extension,
+    /// The name is not `<account>_CloudTrail_<region>_<stamp>_<unique>.json.gz` at all.
+    Shape,
+    /// The account in the name is not the folder's.
+    Account(String),
+    /// The region in the name is not the folder's.
+    Region(String),
+    /// The stamp is not a UTC minute `YYYYMMDDTHHmmZ`.
+    Stamp(String),
+    /// The stamp's day is not the day folder's.
+    Day {
+        /// The stamp in the name.
+        stamp: String,
+        /// The day folder (`YYYY/MM/DD`).
+        folder: String,
+    },
+    /// The unique string is not 16 letters and digits (an extra part, a copy suffix, …).
+    Unique(String),
+}
+
+impl ForeignName {
+    /// Why, in words completing "not a `CloudTrail` log file name: …".
+    #[must_use]
+    pub fn describe(&self, scope: &DigestScope) -> String {
+        match self {
+            Self::NotInDayFolder => {
+                "it is not directly inside a day folder YYYY/MM/DD/ of the log folder".to_owned()
+            }
+            Self::Extension => "the name does not end in .json.gz".to_owned(),
+            Self::Shape => format!(
+                "the name is not {}_CloudTrail_{}_YYYYMMDDTHHmmZ_<16 letters or digits>.json.gz",
+                scope.account_id, scope.source_region
+            ),
+            Self::Account(a) => format!("it names account {a}, not {}", scope.account_id),
+            Self::Region(r) => format!("it names region {r}, not {}", scope.source_region),
+            Self::Stamp(s) => format!("its time stamp {s} is not a UTC minute YYYYMMDDTHHmmZ"),
+            Self::Day { stamp, folder } => {
+                format!("it is stamped {stamp} but lies in the day folder {folder}")
+            }
+            Self::Unique(u) => format!("its unique string {u} is not 16 letters or digits"),
+        }
+    }
+}
+
+/// Parses `YYYYMMDDTHHmmZ` (exactly: digits, a real date, hour < 24, minute < 60).
+fn parse_log_stamp(stamp: &str) -> Option<UtcTime> {
+    let b = stamp.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = stamp.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() != 14 || b[8] != b'T' || b[13] != b'Z' {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(digits(0..4)?).ok()?,
+        digits(4..6)?,
+        digits(6..8)?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_opt(digits(9..11)?, digits(11..13)?, 0)?;
+    Some(date.and_time(time).and_utc())
+}
+
+impl DigestScope {
+    /// The time stamp of a key listed in a day folder of this log folder when it is a
+    /// `CloudTrail` log file name of this account, region and day; else why it is not.
+    ///
+    /// # Errors
+    /// [`ForeignName`]: the key is not a log file `CloudTrail` would write there.
+    pub fn log_file_time(&self, key: &str) -> Result<UtcTime, ForeignName> {
+        let rest = key
+            .strip_prefix(&self.log_prefix())
+            .ok_or(ForeignName::NotInDayFolder)?;
+        let mut parts = rest.splitn(4, '/');
+        let (Some(y), Some(m), Some(d), Some(name)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ForeignName::NotInDayFolder);
+        };
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_digit());
+        if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) || name.contains('/') {
+            return Err(ForeignName::NotInDayFolder);
+        }
+        let stem = name
+            .strip_suffix(".json.gz")
+            .ok_or(ForeignName::Extension)?;
+        let fields: Vec<&str> = stem.splitn(5, '_').collect();
+        let [account, "CloudTrail", region, stamp, unique] = fields.as_slice() else {
+            return Err(ForeignName::Shape);
+        };
+        if *account != self.account_id {
+            return Err(ForeignName::Account((*account).to_owned()));
+        }
+        if *region != self.source_region {
+            return Err(ForeignName::Region((*region).to_owned()));
+        }
+        let at = parse_log_stamp(stamp).ok_or_else(|| ForeignName::Stamp((*stamp).to_owned()))?;
+        if stamp.get(..8) != Some(format!("{y}{m}{d}").as_str()) {
+            return Err(ForeignName::Day {
+                stamp: (*stamp).to_owned(),
+                folder: format!("{y}/{m}/{d}"),
+            });
+        }
+        if unique.len() != 16 || !unique.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ForeignName::Unique((*unique).to_owned()));
+        }
+        Ok(at)
+    }
+}
+
 /// A compiled digest-key filter.
 #[derive(Debug, Clone)]
 pub struct KeyFilter(Option<Regex>);
@@ -313,6 +437,76 @@ mod tests {
             o.start_after(&start),
             "prefix/AWSLogs/o-12345/987654321098/CloudTrail-Digest/us-east-1/2014/08/09/987654321098_CloudTrail-Digest_us-east-1_foo_us-east-1_20140809T235900Z.json.gz"
         );
+    }
+
+    #[test]
+    fn log_file_time_accepts_cloudtrail_names_only() {
+        let s = scope(None, Some("o-1"), "111122223333");
+        let day = "AWSLogs/o-1/111122223333/CloudTrail/us-east-1/2026/03/01/";
+        let ok = format!(
+            "{day}111122223333_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"
+        );
+        assert_eq!(
+            s.log_file_time(&ok),
+            Ok(parse_user_time("2026-03-01T05:18:00Z").unwrap())
+        );
+        let name = |n: &str| format!("{day}{n}");
+        let cases = [
+            (name("console-export-0230.json.gz"), ForeignName::Shape),
+            (name(""), ForeignName::Extension),
+            (
+                name("111122223333_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz.1"),
+                ForeignName::Extension,
+            ),
+            (
+                name("999999999999_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Account("999999999999".into()),
+            ),
+            (
+                name("111122223333_CloudTrail_us-west-2_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Region("us-west-2".into()),
+            ),
+            (
+                name("111122223333_CloudTrail_us-east-1_20260301T2460Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Stamp("20260301T2460Z".into()),
+            ),
+            (
+                name("111122223333_CloudTrail_us-east-1_2026031T05180Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Stamp("2026031T05180Z".into()),
+            ),
+            (
+                name("111122223333_CloudTrail_us-east-1_20260302T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Day {
+                    stamp: "20260302T0518Z".into(),
+                    folder: "2026/03/01".into(),
+                },
+            ),
+            (
+                name(
+                    "111122223333_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr_copy.json.gz",
+                ),
+                ForeignName::Unique("9Fy6XPqpovUPKQvr_copy".into()),
+            ),
+            (
+                name("111122223333_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQv.json.gz"),
+                ForeignName::Unique("9Fy6XPqpovUPKQv".into()),
+            ),
+            (
+                name("111122223333_Cloudtrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::Shape,
+            ),
+            (
+                name("x/111122223333_CloudTrail_us-east-1_20260301T0518Z_9Fy6XPqpovUPKQvr.json.gz"),
+                ForeignName::NotInDayFolder,
+            ),
+            (
+                "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/x.json.gz".to_owned(),
+                ForeignName::NotInDayFolder,
+            ),
+        ];
+        for (key, why) in cases {
+            assert_eq!(s.log_file_time(&key), Err(why), "{key}");
+        }
     }
 
     #[test]

@@ -7,10 +7,13 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use std::collections::BTreeMap;
+
 use crate::audit::item::FileStatus;
+use crate::chain::findings::{FindingCode, Severity};
 use crate::controls::result::Status;
 use crate::report::audit::ReportModel;
-use crate::report::verify::{Event, RegionStatus};
+use crate::report::verify::{Event, RegionReport, RegionStatus};
 use crate::time::parse_rfc3339;
 
 struct Card {
@@ -41,11 +44,15 @@ struct Timeline {
     baseline: u32,
     marks: Vec<Mark>,
     ticks: Vec<Tick>,
+    /// Whether the lane of findings below the ticks holds marks.
+    findings_lane: bool,
 }
 
 struct FindingRow {
     code: String,
     message: String,
+    /// `bad` for a finding, `warn` for a warning.
+    class: &'static str,
 }
 
 struct FileRow {
@@ -65,6 +72,8 @@ struct RegionView {
     timeline: Timeline,
     findings: Vec<FindingRow>,
     files: Vec<FileRow>,
+    /// The sentence shown when no file row is: only when nothing contradicts it.
+    all_valid: Option<&'static str>,
 }
 
 struct IntegrityView {
@@ -212,6 +221,7 @@ struct IpRow {
 }
 
 struct ActivityView {
+    heading: &'static str,
     top_ips: Vec<IpRow>,
     read_write: String,
     abused: Vec<AbusedRow>,
@@ -304,6 +314,74 @@ fn outcome_class(outcome: &str) -> &'static str {
     }
 }
 
+/// `1 finding` / `2 findings`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The stable reason code of a finding (its JSON `code`).
+fn code_name(code: FindingCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(ToOwned::to_owned))
+        .unwrap_or_default()
+}
+
+/// Findings and warnings of some regions counted per kind, in the order of the codes.
+#[derive(Default)]
+struct FindingTally {
+    findings: BTreeMap<FindingCode, u64>,
+    warnings: BTreeMap<FindingCode, u64>,
+}
+
+impl FindingTally {
+    fn of<'a>(regions: impl IntoIterator<Item = &'a RegionReport>) -> Self {
+        let mut t = Self::default();
+        for e in regions.into_iter().flat_map(|r| &r.events) {
+            if let Event::Finding(f) = e {
+                let map = match f.severity {
+                    Severity::Invalid => &mut t.findings,
+                    Severity::Warning => &mut t.warnings,
+                };
+                *map.entry(f.code).or_default() += 1;
+            }
+        }
+        t
+    }
+
+    fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.warnings.is_empty()
+    }
+
+    /// `; 2 findings: 1 unreferenced_log, 1 foreign_object; 1 warning: 1 unverifiable_log`
+    /// (empty when there is none), `word` naming the findings (`finding`, `other finding`).
+    fn describe(&self, word: &str) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (map, word) in [(&self.findings, word), (&self.warnings, "warning")] {
+            if map.is_empty() {
+                continue;
+            }
+            let kinds: Vec<String> = map
+                .iter()
+                .map(|(code, n)| format!("{n} {}", code_name(*code)))
+                .collect();
+            // Writing to a String cannot fail.
+            let _ = write!(
+                out,
+                "; {}: {}",
+                plural(map.values().sum(), word),
+                kinds.join(", ")
+            );
+        }
+        out
+    }
+}
+
 fn headline(m: &ReportModel) -> Vec<Card> {
     let t = &m.integrity.totals;
     let c = &m.compliance.summary;
@@ -312,12 +390,15 @@ fn headline(m: &ReportModel) -> Vec<Card> {
         Card {
             label: "Integrity",
             value: m.headline.integrity.clone(),
+            // The verdicts of the files checked, then every other finding by kind: a
+            // forged log is in none of the files the digests list.
             detail: format!(
-                "{} digest(s), {} log file(s) checked; {} invalid, {} unreadable",
+                "{} digest(s), {} log file(s) checked; {} invalid, {} unreadable{}",
                 t.digests.total(),
                 t.logs.total(),
                 t.digests.invalid + t.logs.invalid,
-                t.digests.error + t.logs.error
+                t.digests.error + t.logs.error,
+                FindingTally::of(&m.integrity.regions).describe("other finding")
             ),
             class: outcome_class(&m.headline.integrity),
         },
@@ -369,8 +450,54 @@ fn position(t: DateTime<Utc>, start: DateTime<Utc>, end: DateTime<Utc>, width: f
     ((t - start).num_seconds() as f64 / span * width).clamp(0.0, width)
 }
 
+/// A time stamp in an object name: a digest's `YYYYMMDDTHHMMSSZ` or a log file's
+/// `YYYYMMDDTHHmmZ`, as one `_`- or `.`-separated part of the name.
+fn name_time(uri: &str) -> Option<DateTime<Utc>> {
+    let name = uri.rsplit('/').next()?;
+    name.split(['_', '.']).find_map(|part| {
+        let format = match part.len() {
+            16 => "%Y%m%dT%H%M%SZ",
+            14 => "%Y%m%dT%H%MZ",
+            _ => return None,
+        };
+        chrono::NaiveDateTime::parse_from_str(part, format)
+            .ok()
+            .map(|t| t.and_utc())
+    })
+}
+
+/// The day of the first `…/YYYY/MM/DD/` folder in a key.
+fn day_folder(uri: &str) -> Option<DateTime<Utc>> {
+    let parts: Vec<&str> = uri.split('/').collect();
+    parts.windows(4).find_map(|w| {
+        let [y, m, d, _] = w else { return None };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    })
+}
+
+/// When a finding happened, as far as its subject tells: the time in its object's name, else
+/// the day of its folder, else the whole window.
+fn finding_span(
+    subject: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    if let Some(t) = name_time(subject) {
+        return (t, t);
+    }
+    match day_folder(subject) {
+        Some(day) => (day.max(start), (day + chrono::TimeDelta::days(1)).min(end)),
+        None => (start, end),
+    }
+}
+
 #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)] // window seconds
-fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
+fn timeline(r: &RegionReport) -> Timeline {
     const W: u32 = 1000;
     let width = f64::from(W);
     let mut tl = Timeline {
@@ -379,6 +506,7 @@ fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
         baseline: 30,
         marks: Vec::new(),
         ticks: Vec::new(),
+        findings_lane: false,
     };
     let (Some(start), Some(end)) = (
         parse_rfc3339(&r.coverage.requested_start),
@@ -386,6 +514,9 @@ fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
     ) else {
         return tl;
     };
+    // Findings that concern a span (a day folder, the window) are drawn first and pale, so
+    // that the points of findings at a time stay visible on top of them.
+    let (mut bands, mut points) = (Vec::new(), Vec::new());
     for e in &r.events {
         match e {
             Event::Gap { from, to, .. } => {
@@ -428,8 +559,37 @@ fn timeline(r: &crate::report::verify::RegionReport) -> Timeline {
                     });
                 }
             }
+            // Findings go in a lane of their own below the ticks: a point at the time their
+            // object's name carries, or a band over the day or the window they concern.
+            Event::Finding(f) => {
+                let (from, to) = finding_span(&f.subject, start, end);
+                let x = position(from, start, end, width);
+                let x2 = position(to, start, end, width);
+                let invalid = f.severity == Severity::Invalid;
+                let (x, w, color, lane) = if from == to {
+                    let color = if invalid { "#b3261e" } else { "#9a6700" };
+                    ((x - 1.5).max(0.0), 3.0, color, &mut points)
+                } else {
+                    let color = if invalid { "#e6a19b" } else { "#e8cf8f" };
+                    (x, (x2 - x).max(3.0), color, &mut bands)
+                };
+                lane.push(Mark {
+                    x: format!("{x:.1}"),
+                    y: 47,
+                    w: format!("{w:.1}"),
+                    h: 10,
+                    color,
+                    label: format!("{}: {}", code_name(f.code), f.subject),
+                });
+            }
             _ => {}
         }
+    }
+    if !bands.is_empty() || !points.is_empty() {
+        tl.findings_lane = true;
+        tl.height = 60;
+        tl.marks.extend(bands);
+        tl.marks.extend(points);
     }
     for i in 0..=4u32 {
         let frac = f64::from(i) / 4.0;
@@ -451,7 +611,7 @@ fn integrity(m: &ReportModel) -> IntegrityView {
         outcome: v.outcome.word().to_owned(),
         outcome_class: outcome_class(v.outcome.word()),
         totals: format!(
-            "Digests: {} valid, {} invalid, {} unreadable. Log files: {} valid, {} invalid, {} unreadable. {} gap(s), {} finding(s).",
+            "Digests: {} valid, {} invalid, {} unreadable. Log files: {} valid, {} invalid, {} unreadable. {} gap(s), {} finding(s){}{}.",
             t.digests.valid,
             t.digests.invalid,
             t.digests.error,
@@ -459,7 +619,17 @@ fn integrity(m: &ReportModel) -> IntegrityView {
             t.logs.invalid,
             t.logs.error,
             t.gaps,
-            t.findings
+            t.findings,
+            if t.warnings > 0 {
+                format!(", {} warning(s)", t.warnings)
+            } else {
+                String::new()
+            },
+            if t.pending_logs > 0 {
+                format!(", {} pending log file(s)", t.pending_logs)
+            } else {
+                String::new()
+            }
         ),
         object_source: v.inputs.object_source.clone(),
         key_source: v.inputs.key_source.clone(),
@@ -472,11 +642,12 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                 for e in &r.events {
                     match e {
                         Event::Finding(f) => findings.push(FindingRow {
-                            code: serde_json::to_value(f.code)
-                                .ok()
-                                .and_then(|v| v.as_str().map(ToOwned::to_owned))
-                                .unwrap_or_else(|| f.kind.to_owned()),
+                            code: code_name(f.code),
                             message: format!("{} {}: {}", f.kind, f.subject, f.message),
+                            class: match f.severity {
+                                Severity::Invalid => "bad",
+                                Severity::Warning => "warn",
+                            },
                         }),
                         Event::Digest {
                             uri,
@@ -506,6 +677,31 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                     }
                 }
                 let c = &r.counts;
+                let tally = FindingTally::of([r]);
+                // Log files beyond those the digests list (forged, foreign, pending) are not
+                // in the log counts: say which logs the counts are of.
+                let logs = if tally.is_empty() && c.pending_logs == 0 {
+                    "logs"
+                } else {
+                    "referenced logs"
+                };
+                let pending = if c.pending_logs > 0 {
+                    format!("; {}", plural(c.pending_logs, "pending log file"))
+                } else {
+                    String::new()
+                };
+                // Said only when no finding, warning or failure says otherwise.
+                let all_valid = if !tally.is_empty() || r.error.is_some() {
+                    None
+                } else if c.digests.total() + c.backfill_digests.total() == 0 {
+                    Some("No digest of this trail lies in the window.")
+                } else if c.pending_logs > 0 {
+                    Some(
+                        "Every digest in the window and every log file they list is valid; the pending log files are newer than the newest digest, which cannot list them yet.",
+                    )
+                } else {
+                    Some("Every digest and log file in the window is valid.")
+                };
                 RegionView {
                     region: r.region.clone(),
                     status: r.status.word().to_owned(),
@@ -520,15 +716,17 @@ fn integrity(m: &ReportModel) -> IntegrityView {
                         _ => "no valid digest in the window".to_owned(),
                     },
                     counts: format!(
-                        "{}/{} digests valid, {}/{} logs valid",
+                        "{}/{} digests valid, {}/{} {logs} valid{}{pending}",
                         c.digests.valid,
                         c.digests.total(),
                         c.logs.valid,
-                        c.logs.total()
+                        c.logs.total(),
+                        tally.describe("finding"),
                     ),
                     timeline: timeline(r),
                     findings,
                     files,
+                    all_valid,
                 }
             })
             .collect(),
@@ -920,6 +1118,11 @@ fn activity(m: &ReportModel) -> ActivityView {
         })
         .collect();
     ActivityView {
+        heading: if s.verification == "verified" {
+            "Activity in the verified logs"
+        } else {
+            "Activity in the logs read"
+        },
         top_ips,
         read_write: format!(
             "{} read and {} write calls ({} without a readOnly flag); top writes: {}.",

@@ -1,7 +1,13 @@
 //! A local folder that mirrors buckets: `<root>/<bucket>/<key>`, with each object's S3 user
 //! metadata in a sidecar `<key>.meta.json` (a JSON object of lower-case names without the
 //! `x-amz-meta-` prefix). Plain downloads lose the signature metadata; the sidecar keeps it.
+//!
+//! Keys map to paths one to one ([`key_path`], [`path_key`]): an ordinary key is its own
+//! path, and a key segment a file system would normalise away or read as something else is
+//! encoded, never normalised, so two objects never share a file and listing a mirror gives
+//! back exactly the keys it holds. This module reads files only below its root.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
@@ -17,10 +23,109 @@ pub const META_SUFFIX: &str = ".meta.json";
 /// verification reports the same `ERROR` instead of a missing object.
 pub const ERROR_SUFFIX: &str = ".error.json";
 
+/// Suffix of the temporary files of an interrupted write (followed by a process id).
+pub const PARTIAL_MARK: &str = ".partial-";
+
+/// The file name of one key segment (the text between two `/`); see [`key_path`].
+fn encode_segment(segment: &str) -> Cow<'_, str> {
+    match segment {
+        "" => return Cow::Borrowed("%"),
+        "." => return Cow::Borrowed("%2E"),
+        ".." => return Cow::Borrowed("%2E%2E"),
+        _ => {}
+    }
+    let sidecar = [META_SUFFIX, ERROR_SUFFIX]
+        .iter()
+        .find(|suffix| segment.ends_with(**suffix));
+    if sidecar.is_none() && !segment.contains(['%', '\0']) && !segment.contains(PARTIAL_MARK) {
+        return Cow::Borrowed(segment);
+    }
+    // Byte offsets of the dots to escape (each suffix and mark starts with its dot).
+    let mut dots: Vec<usize> = segment
+        .match_indices(PARTIAL_MARK)
+        .map(|(i, _)| i)
+        .collect();
+    dots.extend(sidecar.map(|suffix| segment.len() - suffix.len()));
+    let mut out = String::with_capacity(segment.len() + 8);
+    for (i, c) in segment.char_indices() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\0' => out.push_str("%00"),
+            '.' if dots.contains(&i) => out.push_str("%2E"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The segment a file name stands for, when the name is exactly what `encode_segment`
+/// makes of it (any other name was not written for a key).
+fn decode_segment(name: &str) -> Option<Cow<'_, str>> {
+    if name == "%" {
+        return Some(Cow::Borrowed(""));
+    }
+    if !name.contains('%') {
+        return (encode_segment(name) == name).then_some(Cow::Borrowed(name));
+    }
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = name.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let segment = String::from_utf8(out).ok()?;
+    (encode_segment(&segment) == name).then_some(Cow::Owned(segment))
+}
+
+/// The path of a key below its bucket folder, one component per key segment (the text
+/// between two `/`). A segment is encoded when, as a file name, it would be normalised, be no
+/// name, or be read as a sidecar or a temporary file: `%` becomes `%25` and NUL `%00`
+/// everywhere; an empty segment (from `//`, a leading or a trailing `/`) becomes `%`; `.` and
+/// `..` become `%2E` and `%2E%2E`; the dot of a final `.meta.json` or `.error.json` and of
+/// every `.partial-` becomes `%2E`. Anything else is kept, so the keys `CloudTrail` writes are
+/// their own paths. Injective, and every component is a plain file name: the path never
+/// leaves the bucket folder.
+#[must_use]
+pub fn key_path(key: &str) -> PathBuf {
+    key.split('/')
+        .map(encode_segment)
+        .map(Cow::into_owned)
+        .collect()
+}
+
+/// The key a path below a bucket folder stands for, when it is exactly [`key_path`] of a key
+/// (`None` for a sidecar, a temporary file, or any name not written for a key).
+#[must_use]
+pub fn path_key(path: &Path) -> Option<String> {
+    let segments: Option<Vec<String>> = path
+        .components()
+        .map(|c| match c {
+            Component::Normal(name) => decode_segment(name.to_str()?).map(Cow::into_owned),
+            _ => None,
+        })
+        .collect();
+    segments.filter(|s| !s.is_empty()).map(|s| s.join("/"))
+}
+
+/// The folder of the keys under a prefix that ends with `/` (or is empty: the bucket
+/// folder), below its bucket folder.
+fn folder_path(prefix: &str) -> PathBuf {
+    prefix.strip_suffix('/').map(key_path).unwrap_or_default()
+}
+
 /// A bucket mirror on disk.
 ///
-/// Nothing outside `root` is ever listed or read: bucket names, prefixes and keys with `..`,
-/// a root or a drive prefix map to no file (S3 holds no such object in the mirror), and a
+/// Nothing outside `root` is ever listed or read: a bucket name that is not a plain folder
+/// name (empty, `..`, with a `/`, or starting with `.`, like the bundle's own `.trailproof`)
+/// maps to no file, every key maps to a path inside its bucket folder (see [`key_path`]: a
+/// key `../x` is the file `%2E%2E/x`, which a mirror holds only if S3 held that key), and a
 /// file or folder that resolves outside the root through a symbolic link is an `ERROR`
 /// (`could not be read`), never followed.
 #[derive(Debug, Clone)]
@@ -29,11 +134,10 @@ pub struct LocalSource {
     real_root: std::sync::OnceLock<Option<PathBuf>>,
 }
 
-/// Whether every component of `rel` is a plain name (no `..`, `.`-only, root or prefix).
-fn plain(rel: &str) -> bool {
-    Path::new(rel)
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
+/// Whether a bucket name is one plain folder name of the mirror (S3 bucket names are
+/// lower-case letters, digits, dots and hyphens, and never start with a dot).
+fn plain_bucket(bucket: &str) -> bool {
+    !bucket.is_empty() && !bucket.starts_with('.') && !bucket.contains(['/', '\\', '\0'])
 }
 
 impl LocalSource {
@@ -132,19 +236,25 @@ impl LocalSource {
         Ok(PathBuf::from(file))
     }
 
-    /// The file for a bucket/key, refusing keys that would escape the root.
+    /// The file of a bucket/key ([`key_path`] below the bucket folder).
     ///
     /// # Errors
-    /// `NotFound` when the key cannot be mapped to a file below the root.
+    /// `NotFound` when the bucket name is not a plain folder name of the mirror.
     pub fn path(&self, bucket: &str, key: &str) -> Result<PathBuf, FetchError> {
-        let rel = Path::new(bucket).join(key);
-        if bucket.is_empty() || !plain(bucket) || !plain(key) {
+        if !plain_bucket(bucket) {
             return Err(FetchError::new(
                 FetchErrorKind::NotFound,
-                format!("key cannot be mapped to a file: {key}"),
+                format!("bucket cannot be mapped to a folder: {bucket}"),
             ));
         }
-        Ok(self.root.join(rel))
+        Ok(self.root.join(bucket).join(key_path(key)))
+    }
+
+    /// The folder holding the keys under `prefix` (which ends with `/`, or is empty);
+    /// `None` when the bucket name is not a plain folder name of the mirror.
+    #[must_use]
+    pub fn folder(&self, bucket: &str, prefix: &str) -> Option<PathBuf> {
+        plain_bucket(bucket).then(|| self.root.join(bucket).join(folder_path(prefix)))
     }
 }
 
@@ -157,6 +267,10 @@ fn io_error(e: &std::io::Error, path: &Path) -> FetchError {
     FetchError::new(kind, format!("{}: {e}", path.display()))
 }
 
+/// The keys of every object below `dir`, a folder of the bucket folder `base`. Sidecars and
+/// the temporary files of an interrupted fetch are not objects; an error sidecar stands for
+/// an object the fetch listed but could not read; a file whose path is not the encoding of a
+/// key (see [`key_path`]) was not written for an object.
 fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -166,21 +280,23 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
         let path = entry.path();
         if entry.file_type()?.is_dir() {
             walk(&path, base, out)?;
-        } else if let Ok(rel) = path.strip_prefix(base) {
-            let key = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            // Sidecars and the temporary files of an interrupted fetch are not objects; an
-            // error sidecar stands for an object the fetch listed but could not read.
-            if let Some(object) = key.strip_suffix(ERROR_SUFFIX) {
-                if !base.join(object).is_file() {
-                    out.push(object.to_owned());
-                }
-            } else if !key.ends_with(META_SUFFIX) && !key.contains(".partial-") {
-                out.push(key);
+            continue;
+        }
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let object = if let Some(object) = name.strip_suffix(ERROR_SUFFIX) {
+            let object = path.with_file_name(object);
+            if object.is_file() {
+                continue;
             }
+            object
+        } else if name.ends_with(META_SUFFIX) || name.contains(PARTIAL_MARK) {
+            continue;
+        } else {
+            path
+        };
+        if let Some(key) = object.strip_prefix(base).ok().and_then(path_key) {
+            out.push(key);
         }
     }
     Ok(())
@@ -195,14 +311,14 @@ impl ObjectSource for LocalSource {
         _stop: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<String>, FetchError> {
         // Walk only the deepest folder named by the prefix.
-        let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
-        // A bucket or prefix that would climb out of the mirror names no mirrored object.
-        if bucket.is_empty() || !plain(bucket) || !plain(dir_part) {
+        let dir_part = prefix.rfind('/').map_or("", |i| &prefix[..=i]);
+        // A bucket that is no folder of the mirror holds no mirrored object.
+        let (Some(base), Some(start_dir)) =
+            (self.folder(bucket, ""), self.folder(bucket, dir_part))
+        else {
             return Ok(Vec::new());
-        }
+        };
         // An empty bucket leaves no folder in a mirror: list it as empty.
-        let base = self.root.join(bucket);
-        let start_dir = base.join(dir_part);
         let mut keys = Vec::new();
         walk(&start_dir, &base, &mut keys).map_err(|e| io_error(&e, &start_dir))?;
         keys.retain(|k| k.starts_with(prefix) && k.as_str() > start_after);
@@ -211,10 +327,13 @@ impl ObjectSource for LocalSource {
     }
 
     async fn list_dirs(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
-        if bucket.is_empty() || !plain(bucket) || !plain(prefix.trim_end_matches('/')) {
+        // As S3 with delimiter `/`: the segment after `prefix` of every key below it.
+        let (dir_part, partial) = prefix
+            .rfind('/')
+            .map_or(("", prefix), |i| (&prefix[..=i], &prefix[i + 1..]));
+        let Some(dir) = self.folder(bucket, dir_part) else {
             return Ok(Vec::new());
-        }
-        let dir = self.root.join(bucket).join(prefix.trim_end_matches('/'));
+        };
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             // No folder: nothing there, as S3 answers for a prefix without keys.
@@ -224,7 +343,10 @@ impl ObjectSource for LocalSource {
         let mut out: Vec<String> = entries
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter_map(|e| {
+                let segment = decode_segment(e.file_name().to_str()?)?.into_owned();
+                segment.strip_prefix(partial).map(ToOwned::to_owned)
+            })
             .collect();
         out.sort();
         Ok(out)
@@ -235,7 +357,7 @@ impl ObjectSource for LocalSource {
         bucket: &str,
         prefix: &str,
     ) -> Result<Option<Vec<ObjectVersion>>, FetchError> {
-        if bucket.is_empty() || !plain(bucket) {
+        if !plain_bucket(bucket) {
             return Ok(None);
         }
         if let Some(e) = std::fs::read(self.versions_error(bucket, prefix))
@@ -310,7 +432,15 @@ fn meta_sidecar(path: &Path) -> PathBuf {
 /// Reads a mirrored object and its metadata sidecar (blocking).
 fn read_object(path: &Path, max_bytes: u64) -> Result<FetchedObject, FetchError> {
     let file = std::fs::File::open(path).map_err(|e| io_error(&e, path))?;
-    let len = file.metadata().map_err(|e| io_error(&e, path))?.len();
+    let meta = file.metadata().map_err(|e| io_error(&e, path))?;
+    // The folder of longer keys (`a` of `a/b`) is no object, as S3 answers for `a`.
+    if meta.is_dir() {
+        return Err(FetchError::new(
+            FetchErrorKind::NotFound,
+            format!("{}: a folder", path.display()),
+        ));
+    }
+    let len = meta.len();
     if len > max_bytes {
         return Err(FetchError::new(
             FetchErrorKind::TooLarge,

@@ -1,7 +1,8 @@
 //! Evidence bundles: a source wrapper that records every answer a verification depends on.
 //!
 //! [`Recorder`] sits between the verification and S3. Each object read is also written to a
-//! bucket mirror (`<root>/<bucket>/<key>` plus a `.meta.json` sidecar for its user metadata),
+//! bucket mirror (`<root>/<bucket>/<key>` plus a `.meta.json` sidecar for its user metadata;
+//! keys a file system would normalise are encoded, see [`super::local::key_path`]),
 //! and every key a listing returns inside the window is downloaded too, so the mirror lists
 //! exactly as the bucket did (forged log files included). Files are written to a temporary
 //! name and renamed, so a present file is complete: an interrupted fetch resumes by reading
@@ -59,7 +60,6 @@ fn write_object(path: &Path, obj: &FetchedObject) -> Result<(), FetchError> {
 #[derive(Debug)]
 pub struct Recorder<S> {
     inner: S,
-    root: PathBuf,
     local: LocalSource,
     saved: Mutex<HashSet<Location>>,
     fetched: AtomicU64,
@@ -76,7 +76,7 @@ pub struct RecordStats {
     pub fetched: u64,
     /// Objects already in the bundle (resumed).
     pub reused: u64,
-    /// Objects that could not be read (the bundle is incomplete).
+    /// Objects that could not be read or recorded (the bundle is incomplete).
     pub failed: u64,
 }
 
@@ -86,7 +86,6 @@ impl<S: ObjectSource> Recorder<S> {
     pub fn new(inner: S, root: &Path, concurrency: usize, max_bytes: u64) -> Self {
         Self {
             inner,
-            root: root.to_owned(),
             local: LocalSource::new(root),
             saved: Mutex::new(HashSet::new()),
             fetched: AtomicU64::new(0),
@@ -151,9 +150,20 @@ impl<S: ObjectSource> Recorder<S> {
         }
         match self.inner.get(location, max_bytes).await {
             Ok(obj) => {
-                self.save(location, &obj)?;
+                // An object the bundle cannot hold (a key that is also the folder of longer
+                // keys, a full disk) leaves the bundle incomplete, loudly; the run still
+                // judges what S3 served.
+                let saved = self.save(location, &obj);
+                if let Err(e) = &saved {
+                    tracing::warn!(uri = %location.uri(), error = %e, "object not recorded");
+                }
                 if self.mark(location) {
-                    self.fetched.fetch_add(1, Ordering::Relaxed);
+                    let counter = if saved.is_ok() {
+                        &self.fetched
+                    } else {
+                        &self.failed
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(obj)
             }
@@ -202,7 +212,10 @@ impl<S: ObjectSource> ObjectSource for Recorder<S> {
     async fn list_dirs(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
         let dirs = self.inner.list_dirs(bucket, prefix).await?;
         for d in &dirs {
-            let path = self.root.join(bucket).join(prefix).join(d);
+            // The folder of the common prefix `prefix` + `d` + `/`, so that it lists offline.
+            let Some(path) = self.local.folder(bucket, &format!("{prefix}{d}/")) else {
+                continue;
+            };
             std::fs::create_dir_all(&path).map_err(|e| {
                 FetchError::new(
                     FetchErrorKind::Other,
