@@ -13,6 +13,7 @@ use crate::vocab::{FetchError, FetchedObject, Location};
 
 pub mod keys;
 pub mod local;
+pub mod memory;
 pub mod record;
 pub mod s3;
 pub mod trail;
