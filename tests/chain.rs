@@ -2,7 +2,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+// The parts of `tests/support/` this binary uses.
+mod support {
+    pub mod trail;
+}
 
 use trailproof::chain::digest::DigestFailure;
 use trailproof::chain::keys::KeySet;
@@ -14,7 +17,7 @@ use trailproof::time::UtcTime;
 use trailproof::vocab::Location;
 use trailproof::vocab::{FetchError, FetchErrorKind};
 
-use support::{keys, t};
+use support::trail::{keys, t};
 
 /// Walks one chain, answering every need from the world; returns events and needs seen.
 fn walk(
