@@ -50,10 +50,8 @@ impl MemorySource {
         object: Option<FetchedObject>,
     ) {
         if let Some(object) = object {
-            self.version_objects.insert(
-                (location.clone(), version.version_id.clone()),
-                object,
-            );
+            self.version_objects
+                .insert((location.clone(), version.version_id.clone()), object);
         }
         self.versions
             .entry(location.bucket.clone())
@@ -165,14 +163,20 @@ impl ObjectSource for MemorySource {
             .ok_or_else(|| {
                 FetchError::new(
                     FetchErrorKind::NotFound,
-                    format!("NoSuchVersion: no version {version_id} of {}", location.uri()),
+                    format!(
+                        "NoSuchVersion: no version {version_id} of {}",
+                        location.uri()
+                    ),
                 )
             })?;
         within(object, max_bytes)
     }
 
     async fn get(&self, location: &Location, max_bytes: u64) -> Result<FetchedObject, FetchError> {
-        within(self.objects.get(location).ok_or_else(no_such_key)?, max_bytes)
+        within(
+            self.objects.get(location).ok_or_else(no_such_key)?,
+            max_bytes,
+        )
     }
 }
 
@@ -264,7 +268,13 @@ mod tests {
 
     #[test]
     fn dirs_are_the_names_directly_below_the_prefix() {
-        let s = source(&["p/us-east-1/x", "p/us-east-1/y", "p/us-east-1-x/z", "p/file", "q/a/b"]);
+        let s = source(&[
+            "p/us-east-1/x",
+            "p/us-east-1/y",
+            "p/us-east-1-x/z",
+            "p/file",
+            "q/a/b",
+        ]);
         assert_eq!(
             run(s.list_dirs("b", "p/")).expect("dirs"),
             ["us-east-1", "us-east-1-x"]
@@ -278,7 +288,10 @@ mod tests {
         assert_eq!(missing.kind, FetchErrorKind::NotFound);
         let big = run(s.get(&Location::new("b", "a"), 0)).expect_err("too large");
         assert_eq!(big.kind, FetchErrorKind::TooLarge);
-        assert_eq!(run(s.get(&Location::new("b", "a"), 1)).expect("get"), object("a"));
+        assert_eq!(
+            run(s.get(&Location::new("b", "a"), 1)).expect("get"),
+            object("a")
+        );
     }
 
     #[test]
@@ -294,9 +307,14 @@ mod tests {
         };
         s.insert_version(&loc, v("2", true), Some(object("new")));
         s.insert_version(&loc, v("1", false), Some(object("old")));
-        let listed = run(s.versions("b", "")).expect("versions").expect("versioned");
+        let listed = run(s.versions("b", ""))
+            .expect("versions")
+            .expect("versioned");
         assert_eq!(listed, [v("2", true), v("1", false)]);
-        assert_eq!(run(s.get_version(&loc, "1", 10)).expect("old"), object("old"));
+        assert_eq!(
+            run(s.get_version(&loc, "1", 10)).expect("old"),
+            object("old")
+        );
         let gone = run(s.get_version(&loc, "3", 10)).expect_err("unknown version");
         assert_eq!(gone.kind, FetchErrorKind::NotFound);
     }
