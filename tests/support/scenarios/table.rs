@@ -2,6 +2,8 @@
 //! side. Sections: the reference's own verdicts, deliberate differences, the tampering the
 //! reference misses (issue 3), and the edge cases of the conformance sweep.
 
+use std::collections::BTreeMap;
+
 use rsa::pkcs8::EncodePublicKey as _;
 use serde_json::{Value, json};
 use trailproof::chain::keys::{PublicKeyRecord, fingerprint_of};
@@ -22,7 +24,7 @@ const DIGEST_INVALID: &[&str] = &["5/6 digest files valid, 1/6 digest files INVA
 const DIGESTS_VALID: &[&str] = &["6/6 digest files valid"];
 const NO_RECORDS: &[u8] = b"{\"Records\":[]}";
 
-/// Resigns the newest digest of `region` with the second committed key, which the key
+/// Re-signs the newest digest of `region` with the second committed key, which the key
 /// service serves only from `from` to `to`.
 fn newest_signed_by_key_valid(c: &mut Case, region: &str, from: &str, to: &str) {
     let k2 = &keys()[1];
@@ -60,11 +62,8 @@ fn fifth_digest_body(c: &mut Case, json: &[u8]) {
     c.object(&d).body = gzip(json);
 }
 
-/// Edits the signature metadata of the fifth digest.
-fn fifth_digest_metadata(
-    c: &mut Case,
-    edit: impl FnOnce(&mut std::collections::BTreeMap<String, String>, String),
-) {
+/// Edits the signature metadata of the fifth digest (given with its signature).
+fn fifth_digest_metadata(c: &mut Case, edit: impl FnOnce(&mut BTreeMap<String, String>, String)) {
     let d = c.digest(4);
     let meta = &mut c.object(&d).metadata;
     let sig = meta["signature"].clone();
@@ -97,8 +96,8 @@ fn sixth_log_bytes(c: &mut Case, edit: impl FnOnce(&mut Vec<u8>)) {
     edit(&mut c.object(&log).body);
 }
 
-/// Empties the sixth log file (as `body`) and re-signs the digest listing it with the hash
-/// of empty content.
+/// Replaces the sixth log file with `body` (of empty content) and re-signs the digest
+/// listing it with the hash of empty content.
 fn sixth_log_emptied_and_rehashed(c: &mut Case, body: Vec<u8>) {
     let log = c.log(5);
     c.object(&log).body = body;
