@@ -59,12 +59,6 @@ impl MemorySource {
             .push(version);
     }
 
-    /// The objects held.
-    #[must_use]
-    pub fn objects(&self) -> &BTreeMap<Location, FetchedObject> {
-        &self.objects
-    }
-
     /// The keys of `bucket` under `prefix`, in key order.
     fn keys<'a>(&'a self, bucket: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
         let from = Location::new(bucket, prefix);
