@@ -2,8 +2,8 @@
 //!
 //! Builds the objects `CloudTrail` would deliver — hourly digests chained by
 //! `previousDigest*`, log files they reference, backfill digests — as an in-memory
-//! [`World`] that tests then damage (delete, edit, re-sign) and serve from a local mirror
-//! or upload to a test S3 server. Behind the `fixture` feature: it signs, so it is never
+//! [`World`] that tests then damage (delete, edit, re-sign) and serve from memory
+//! ([`World::memory_source`]), from a local mirror or from a test S3 server. Behind the `fixture` feature: it signs, so it is never
 //! part of a default build.
 
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::chain::keys::{PublicKeyRecord, fingerprint_of};
 use crate::hash::{sha256_bytes, sha256_hex};
 use crate::source::local::META_SUFFIX;
+use crate::source::memory::MemorySource;
 use crate::time::{UtcTime, format_display, format_key, format_ymd};
 use crate::vocab::{FetchedObject, Location};
 
@@ -706,6 +707,13 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// The world as an in-memory source (no disk): what [`Self::write_mirror`] writes, served
+    /// the way S3 would serve it.
+    #[must_use]
+    pub fn memory_source(&self) -> MemorySource {
+        MemorySource::new(self.objects.clone())
     }
 
     /// The keys as `{region: list-public-keys output}`.

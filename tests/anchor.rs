@@ -3,18 +3,23 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+// The parts of `tests/support/` this binary uses.
+mod support {
+    pub mod run;
+    pub mod trail;
+}
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
-use support::{Run, keys, t};
+use support::run::{Run, bin};
+use support::trail::{ACCOUNT, keys, t};
 use trailproof::fixture::{TrailSpec, World};
 
 fn spec(hours: u32) -> TrailSpec {
     let mut s = TrailSpec::small("tp-anchor", "anchored", t("2026-03-01T00:17:42Z"), hours);
-    support::ACCOUNT.clone_into(&mut s.account_id);
+    ACCOUNT.clone_into(&mut s.account_id);
     s
 }
 
@@ -35,7 +40,7 @@ fn verify(world: &World, dir: &Path, state: &Path, args: &[&str]) -> Run {
         json!({"is_logging": false}).to_string(),
     )
     .expect("status");
-    let out = Command::new(support::bin())
+    let out = Command::new(bin())
         .args([
             "verify",
             "--trail-arn",

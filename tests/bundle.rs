@@ -2,38 +2,30 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
+// The parts of `tests/support/` this binary uses.
 #[macro_use]
-mod support;
+mod support {
+    pub mod bundle;
+    pub mod case;
+    pub mod default_trail;
+    pub mod expect;
+    pub mod run;
+    #[macro_use]
+    pub mod scenarios;
+    pub mod trail;
+}
 
-use support::{COMPARABLE, DELIBERATE, check_expectations, run_bundle, scenario};
+use support::bundle::run_bundle;
+use support::expect::{check_expectations, extras};
+use support::scenarios::{OFFLINE_ORG, scenario};
 
 fn run(name: &str) {
-    let c = scenario(name, support::OFFLINE_ORG);
+    let c = scenario(name).build(OFFLINE_ORG);
     let dir = tempfile::tempdir().expect("tempdir");
     let reference_only = run_bundle(&c, dir.path(), &["--reference-only"]);
     check_expectations(&c, &reference_only);
     let default = run_bundle(&c, dir.path(), &[]);
-    support::extras(&c, &default, &reference_only);
+    extras(&c, &default, &reference_only);
 }
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                run(stringify!($name));
-            }
-        )*
-
-        #[test]
-        fn scenario_lists_cover_every_test() {
-            let mut tested = vec![$(stringify!($name)),*];
-            let mut listed: Vec<&str> = COMPARABLE.iter().chain(DELIBERATE).chain(support::DETECTION).copied().collect();
-            tested.sort_unstable();
-            listed.sort_unstable();
-            assert_eq!(tested, listed);
-        }
-    };
-}
-
-all_scenarios!(scenarios);
+scenario_tests!(sync);

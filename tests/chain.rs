@@ -1,20 +1,40 @@
-//! The pure chain walker, driven synchronously over in-memory objects: no I/O at all.
+//! The pure chain walker, driven synchronously over in-memory objects, and the real
+//! orchestration (`audit::verify_region`) over scenarios served from memory: no disk and no
+//! network at all.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+// The parts of `tests/support/` this binary uses.
+#[macro_use]
+mod support {
+    pub mod case;
+    pub mod default_trail;
+    #[macro_use]
+    pub mod scenarios;
+    pub mod trail;
+}
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use trailproof::audit::{self, DigestStatus, Item, LogStatus, RegionError, VerifyConfig};
 use trailproof::chain::digest::DigestFailure;
+use trailproof::chain::findings::{Severity, TrailStatus};
 use trailproof::chain::keys::KeySet;
-use trailproof::chain::layout::{ChainKind, filter_listing};
+use trailproof::chain::layout::{ChainKind, TrailArn, filter_listing};
+use trailproof::chain::log::LogVerdict;
 use trailproof::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use trailproof::fixture::{TrailSpec, World};
 use trailproof::limits::Limits;
-use trailproof::time::UtcTime;
-use trailproof::vocab::Location;
-use trailproof::vocab::{FetchError, FetchErrorKind};
+use trailproof::report::verify::RegionSummary;
+use trailproof::source::memory::MemoryKeys;
+use trailproof::time::{UtcTime, format_display, parse_user_time};
+use trailproof::vocab::{FetchError, FetchErrorKind, Location, Outcome};
 
-use support::{keys, t};
+use support::case::Case;
+use support::scenarios::{OFFLINE_ORG, scenario};
+use support::trail::{keys, t};
 
 /// Walks one chain, answering every need from the world; returns events and needs seen.
 fn walk(
@@ -223,3 +243,238 @@ fn walker_edited_digest_is_signature_failure_and_its_link_is_not_followed() {
     ));
     assert_eq!(valid_locations(&events), vec![ds[1].clone(), ds[0].clone()]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The orchestration over scenarios served from memory.
+// ---------------------------------------------------------------------------------------
+
+/// What a region's run produced: every item, in order.
+struct MemoryRun {
+    items: Vec<Item>,
+    /// The region could not be verified at all.
+    error: Option<RegionError>,
+}
+
+/// Runs `audit::verify_region` over the case's world served from memory, configured as
+/// `verify --bundle` configures it for the case (`detect: false` is `--reference-only`).
+fn run_in_memory(c: &Case, detect: bool) -> MemoryRun {
+    let arg = |name: &str| {
+        c.args
+            .iter()
+            .position(|a| a == name)
+            .map(|i| c.args[i + 1].clone())
+    };
+    let arn = TrailArn::parse(&c.spec.arn()).expect("arn");
+    let region = arg("--region").unwrap_or_else(|| arn.home_region.clone());
+    let cfg = VerifyConfig {
+        start: parse_user_time(&c.start).expect("start"),
+        end: parse_user_time(&c.end).expect("end"),
+        bucket: c.spec.bucket.clone(),
+        prefix: c.spec.prefix.clone(),
+        organization_id: c.spec.organization_id.clone(),
+        account_id: arg("--account-id").unwrap_or_else(|| arn.account_id.clone()),
+        arn,
+        concurrency: 8,
+        limits: Limits::default(),
+        detect,
+        trail_status: Some(TrailStatus {
+            is_logging: Some(c.logging),
+            latest_digest_delivery: None,
+        }),
+        unvalidated_trails: Vec::new(),
+        anchors: BTreeMap::new(),
+    };
+    let source = Arc::new(c.world.memory_source());
+    let keys = MemoryKeys::new(c.served_keys.clone());
+    let mut items = Vec::new();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let result = runtime.block_on(audit::verify_region(
+        source,
+        &keys,
+        &cfg,
+        &region,
+        &mut |item| items.push(item),
+    ));
+    MemoryRun {
+        items,
+        error: result.err(),
+    }
+}
+
+/// The verdict line `verify` prints for an item (stderr for INVALID, ERROR and gaps, stdout
+/// for valid files when verbose), or the finding line printed after the summary.
+fn printed(item: &Item) -> Option<String> {
+    let verdict = |invalid: Option<String>, error: Option<&FetchError>| match (invalid, error) {
+        (Some(why), _) => format!("INVALID: {why}"),
+        (None, Some(e)) => format!("ERROR: {}", e.verdict_text()),
+        (None, None) => "valid".to_owned(),
+    };
+    match item {
+        Item::Digest {
+            kind,
+            location,
+            status,
+        } => {
+            let v = match status {
+                DigestStatus::Valid { .. } => verdict(None, None),
+                DigestStatus::Invalid(f) => verdict(Some(f.message()), None),
+                DigestStatus::Missing => verdict(Some("not found".to_owned()), None),
+                DigestStatus::Error(e) => verdict(None, Some(e)),
+            };
+            Some(format!(
+                "{}Digest file\t{}\t{v}",
+                kind.label(),
+                location.uri()
+            ))
+        }
+        Item::Log { location, status } => {
+            let v = match status {
+                LogStatus::Verdict(LogVerdict::Valid) => verdict(None, None),
+                LogStatus::Verdict(v) => verdict(Some(v.message().to_owned()), None),
+                LogStatus::Missing => verdict(Some("not found".to_owned()), None),
+                LogStatus::Error(e) => verdict(None, Some(e)),
+            };
+            Some(format!("Log file\t{}\t{v}", location.uri()))
+        }
+        Item::Gap { kind, from, to } => Some(format!(
+            "{}No log files were delivered by CloudTrail between {} and {}",
+            kind.label(),
+            format_display(from),
+            format_display(to)
+        )),
+        Item::Finding(f) => Some(f.line()),
+        Item::PendingLog(_) | Item::Head(_) => None,
+    }
+}
+
+/// The summary lines `verify` prints for a region, and the exit code of its outcome.
+fn summary(c: &Case, run: &MemoryRun) -> (Vec<String>, i32) {
+    let requested = (
+        parse_user_time(&c.start).expect("start"),
+        parse_user_time(&c.end).expect("end"),
+    );
+    let mut summary = RegionSummary::default();
+    for item in &run.items {
+        summary.record(item, requested);
+    }
+    let counts = &summary.counts;
+    let mut lines = Vec::new();
+    if counts.digests.total() + counts.backfill_digests.total() == 0 {
+        lines.push("No digests found".to_owned());
+    } else if summary.found_start.is_none() || summary.found_end.is_none() {
+        lines.push("No valid digests found in range".to_owned());
+    }
+    for (tally, name) in [
+        (&counts.digests, "digest"),
+        (&counts.backfill_digests, "backfill digest"),
+        (&counts.logs, "log"),
+    ] {
+        let total = tally.total();
+        if total == 0 {
+            continue;
+        }
+        let mut l = format!("{}/{total} {name} files valid", tally.valid);
+        if tally.invalid > 0 {
+            let _ = write!(l, ", {}/{total} {name} files INVALID", tally.invalid);
+        }
+        if tally.error > 0 {
+            let _ = write!(l, ", {}/{total} {name} files ERROR", tally.error);
+        }
+        lines.push(l);
+    }
+    let code = match counts.outcome(usize::from(run.error.is_some())) {
+        Outcome::Clean => 0,
+        Outcome::Findings => 1,
+        Outcome::Incomplete => 3,
+        Outcome::NotRun => 2,
+    };
+    (lines, code)
+}
+
+/// Asserts on the in-memory runs of a case what `tests/bundle.rs` asserts on its bundle
+/// runs: the `--reference-only` run has the case's exit code, verdict lines and summary
+/// lines; the default run adds only findings, which include the expected ones (exactly
+/// them where the case says so) and make the exit code 1 when one is INVALID.
+fn check_in_memory(c: &Case) {
+    let reference_only = run_in_memory(c, false);
+    assert!(
+        reference_only.error.is_none(),
+        "{}: {:?}",
+        c.name,
+        reference_only.error
+    );
+    let lines: Vec<String> = reference_only.items.iter().filter_map(printed).collect();
+    let (summary_lines, code) = summary(c, &reference_only);
+    assert_eq!(code, c.expect_code, "{}: exit code\n{lines:#?}", c.name);
+    for l in &c.expect_stderr {
+        assert!(lines.contains(l), "{}: no line {l:?}\n{lines:#?}", c.name);
+    }
+    for l in &c.expect_stdout {
+        assert!(
+            summary_lines.contains(l),
+            "{}: no summary line {l:?}\n{summary_lines:#?}",
+            c.name
+        );
+    }
+
+    let default = run_in_memory(c, true);
+    let (findings, others): (Vec<Item>, Vec<Item>) = default
+        .items
+        .into_iter()
+        .partition(|i| matches!(i, Item::Finding(_)));
+    assert_eq!(
+        others.iter().filter_map(printed).collect::<Vec<_>>(),
+        lines,
+        "{}: the extra checks changed the reference's lines",
+        c.name
+    );
+    let found: Vec<String> = findings.iter().filter_map(printed).collect();
+    for f in &c.expect_findings {
+        assert!(
+            found.contains(f),
+            "{}: missing finding {f:?}\n{found:#?}",
+            c.name
+        );
+    }
+    if c.only_expected_findings {
+        assert_eq!(found, c.expect_findings, "{}: unexpected findings", c.name);
+    }
+    let invalid = findings
+        .iter()
+        .any(|i| matches!(i, Item::Finding(f) if f.severity == Severity::Invalid));
+    let (_, default_code) = summary(
+        c,
+        &MemoryRun {
+            items: others.into_iter().chain(findings).collect(),
+            error: default.error,
+        },
+    );
+    assert_eq!(
+        default_code,
+        if invalid { 1 } else { code },
+        "{}: exit code with findings {found:#?}",
+        c.name
+    );
+}
+
+#[test]
+fn orchestration_in_memory_valid_day_is_clean_and_verbose_lines_are_valid() {
+    let c = scenario("valid_day").build(OFFLINE_ORG);
+    check_in_memory(&c);
+    let run = run_in_memory(&c, true);
+    let lines: Vec<String> = run.items.iter().filter_map(printed).collect();
+    assert_eq!(lines.len(), 6 + 12, "{lines:#?}");
+    assert!(lines.iter().all(|l| l.ends_with("\tvalid")), "{lines:#?}");
+    assert!(matches!(run.items.last(), Some(Item::Head(_))));
+}
+
+/// One test per scenario: the orchestration over its world in memory.
+fn run(name: &str) {
+    check_in_memory(&scenario(name).build(OFFLINE_ORG));
+}
+
+scenario_tests!(sync);

@@ -23,16 +23,26 @@
     clippy::missing_panics_doc
 )] // test code
 
-#[macro_use]
-mod support;
+// The parts of `tests/support/` this binary uses.
+mod support {
+    pub mod case;
+    pub mod default_trail;
+    pub mod moto;
+    pub mod proxy;
+    pub mod run;
+    pub mod trail;
+}
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::case::{Case, case, verify_args};
+use support::default_trail::base;
 use support::moto::{put_world, sdk_config};
 use support::proxy::FaultProxy;
-use support::{Case, Run, verify_args};
+use support::run::{Run, bin};
+use support::trail::keys;
 use trailproof::vocab::Location;
 
 /// Per-attempt timeout given to the binary (`TRAILPROOF_ATTEMPT_TIMEOUT`), so a stalled
@@ -57,12 +67,12 @@ async fn upload(c: &Case) {
 /// A fresh world (6 hourly digests, 12 log files in us-east-1, or in each of `regions`),
 /// uploaded to moto, and a proxy in front of moto.
 async fn world(name: &str, regions: &[&str]) -> (Case, FaultProxy) {
-    let (mut spec, _) = support::base(name, None);
+    let (mut spec, _) = base(name, None);
     if !regions.is_empty() {
         spec.regions = regions.iter().map(|r| (*r).to_owned()).collect();
     }
-    let world = trailproof::fixture::World::build(&spec, support::keys()).expect("world");
-    let c = support::case(name, spec, world);
+    let world = trailproof::fixture::World::build(&spec, keys()).expect("world");
+    let c = case(name, spec, world);
     upload(&c).await;
     (c, FaultProxy::start())
 }
@@ -70,7 +80,7 @@ async fn world(name: &str, regions: &[&str]) -> (Case, FaultProxy) {
 /// `trailproof <args>` with every AWS endpoint at the proxy.
 fn command(proxy: &FaultProxy, args: &[String]) -> Command {
     let ep = proxy.endpoint();
-    let mut cmd = Command::new(support::bin());
+    let mut cmd = Command::new(bin());
     cmd.args(args)
         .env("AWS_ENDPOINT_URL", &ep)
         .env("AWS_ACCESS_KEY_ID", "testing")

@@ -13,17 +13,32 @@
     clippy::missing_panics_doc
 )] // test code
 
+// The parts of `tests/support/` this binary uses.
 #[macro_use]
-mod support;
+mod support {
+    pub mod bundle;
+    pub mod case;
+    pub mod default_trail;
+    pub mod expect;
+    pub mod moto;
+    pub mod run;
+    #[macro_use]
+    pub mod scenarios;
+    pub mod trail;
+}
 
 use std::process::Command;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::json;
+use support::bundle::run_bundle;
+use support::case::{Case, case, verify_args};
+use support::default_trail::base;
+use support::expect::{check_expectations, extras};
 use support::moto::{control, endpoint, put_world, sdk_config};
-use support::{
-    COMPARABLE, Case, DELIBERATE, Run, check_expectations, run_bundle, scenario, verify_args,
-};
+use support::run::{Run, bin};
+use support::scenarios::scenario;
+use support::trail::{ACCOUNT, keys};
 
 async fn organization_id() -> String {
     let conf = sdk_config("us-east-1").await;
@@ -72,7 +87,7 @@ fn run_ours(c: &Case) -> Run {
 
 fn run_ours_with(c: &Case, extra: &[&str]) -> Run {
     let ep = endpoint();
-    let out = Command::new(support::bin())
+    let out = Command::new(bin())
         .arg("verify")
         .args(verify_args(c))
         .args(extra)
@@ -105,12 +120,12 @@ fn run_reference(c: &Case) -> Option<Run> {
 
 async fn run(name: &str) {
     let org = organization_id().await;
-    let c = scenario(name, &org);
+    let c = scenario(name).build(&org);
     upload(&c).await;
     let ours = run_ours_with(&c, &["--reference-only"]);
     check_expectations(&c, &ours);
     let default = run_ours(&c);
-    support::extras(&c, &default, &ours);
+    extras(&c, &default, &ours);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let offline = run_bundle(&c, dir.path(), &["--reference-only"]);
@@ -143,27 +158,7 @@ async fn run(name: &str) {
     }
 }
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                run(stringify!($name)).await;
-            }
-        )*
-
-        #[test]
-        fn scenario_lists_cover_every_test() {
-            let mut tested = vec![$(stringify!($name)),*];
-            let mut listed: Vec<&str> = COMPARABLE.iter().chain(DELIBERATE).chain(support::DETECTION).copied().collect();
-            tested.sort_unstable();
-            listed.sort_unstable();
-            assert_eq!(tested, listed);
-        }
-    };
-}
-
-all_scenarios!(scenarios);
+scenario_tests!(tokio);
 
 /// Injects an S3 read fault for one object.
 fn fault(bucket: &str, key: &str, spec: &serde_json::Value) {
@@ -174,8 +169,8 @@ fn fault(bucket: &str, key: &str, spec: &serde_json::Value) {
 }
 
 async fn faulted(name: &str, inject: impl FnOnce(&Case)) -> (Case, Run) {
-    let (spec, world) = support::base(name, None);
-    let c = support::case(name, spec, world);
+    let (spec, world) = base(name, None);
+    let c = case(name, spec, world);
     upload(&c).await;
     inject(&c);
     let run = run_ours(&c);
@@ -285,9 +280,9 @@ async fn body_cut_short_once_is_retried_and_passes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_trail_cannot_run_exit_2() {
-    let (mut spec, world) = support::base("not_created", None);
+    let (mut spec, world) = base("not_created", None);
     spec.trail_name = "never-created".into();
-    let c = support::case("not_created", spec, world);
+    let c = case("not_created", spec, world);
     let run = run_ours(&c);
     assert_eq!(run.code, 2, "{run:?}");
     assert_eq!(
@@ -300,7 +295,7 @@ async fn unknown_trail_cannot_run_exit_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organization_trail_without_account_id_cannot_run() {
     let org = organization_id().await;
-    let mut c = scenario("organization", &org);
+    let mut c = scenario("organization").build(&org);
     c.spec.trail_name = "org-no-account".into();
     upload(&c).await;
     c.args.clear();
@@ -316,10 +311,10 @@ async fn organization_trail_without_account_id_cannot_run() {
 async fn organization_trail_with_s3_bucket_keeps_org_layout() {
     // The reference drops the organization segment when --s3-bucket is given (W10).
     let org = organization_id().await;
-    let mut c = scenario("organization", &org);
+    let mut c = scenario("organization").build(&org);
     c.spec.trail_name = "org-with-bucket".into();
     c.spec.bucket = "tp-org-with-bucket".into();
-    c.world = trailproof::fixture::World::build(&c.spec, support::keys()).expect("world");
+    c.world = trailproof::fixture::World::build(&c.spec, keys()).expect("world");
     c.served_keys = c.world.public_keys.clone();
     upload(&c).await;
     c.args
@@ -335,10 +330,10 @@ async fn organization_trail_with_s3_bucket_keeps_org_layout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_regions_verifies_every_region_with_a_total() {
-    let (mut spec, _) = support::base("all_regions", None);
+    let (mut spec, _) = base("all_regions", None);
     spec.regions = vec!["us-east-1".into(), "eu-west-1".into(), "ap-south-1".into()];
-    let world = trailproof::fixture::World::build(&spec, support::keys()).expect("world");
-    let mut c = support::case("all_regions", spec, world);
+    let world = trailproof::fixture::World::build(&spec, keys()).expect("world");
+    let mut c = case("all_regions", spec, world);
     c.verbose = false;
     c.args = vec!["--all-regions".into()];
     upload(&c).await;
@@ -361,7 +356,7 @@ async fn all_regions_verifies_every_region_with_a_total() {
 
 fn run_fetch(c: &Case, out: &std::path::Path) -> Run {
     let ep = endpoint();
-    let o = Command::new(support::bin())
+    let o = Command::new(bin())
         .arg("fetch")
         .arg("--out")
         .arg(out)
@@ -377,7 +372,7 @@ fn run_fetch(c: &Case, out: &std::path::Path) -> Run {
 }
 
 fn verify_bundle(c: &Case, dir: &std::path::Path) -> Run {
-    let o = Command::new(support::bin())
+    let o = Command::new(bin())
         .arg("verify")
         .args(verify_args(c))
         .arg("--bundle")
@@ -408,7 +403,7 @@ fn without_summary(run: &Run) -> (Run, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
     // A world with tampering of several kinds, so the bundle must carry every answer.
-    let (spec, mut world) = support::base("bundle_round_trip", None);
+    let (spec, mut world) = base("bundle_round_trip", None);
     let ds = world.digests(&spec, "us-east-1", false);
     world.objects.remove(&ds[2]);
     world.objects.remove(&ds[1]);
@@ -422,7 +417,7 @@ async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
     world
         .objects
         .insert(forged.clone(), world.objects[&logs[7]].clone());
-    let mut c = support::case("bundle_round_trip", spec, world);
+    let mut c = case("bundle_round_trip", spec, world);
     c.logging = true;
     upload(&c).await;
     let online = run_ours(&c);
@@ -482,10 +477,10 @@ async fn fetch_then_verify_offline_gives_identical_results_and_resumes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versioned_bucket_reports_overwritten_and_deleted_objects_and_bundles_them() {
     // A bucket of its own per run: versions accumulate on a reused server.
-    let (mut spec, _) = support::base("versioned", None);
+    let (mut spec, _) = base("versioned", None);
     spec.bucket = format!("tp-versioned-{}", std::process::id());
-    let world = trailproof::fixture::World::build(&spec, support::keys()).expect("world");
-    let c = support::case("versioned", spec, world);
+    let world = trailproof::fixture::World::build(&spec, keys()).expect("world");
+    let c = case("versioned", spec, world);
     let conf = sdk_config("us-east-1").await;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
@@ -569,7 +564,7 @@ async fn versioned_bucket_reports_overwritten_and_deleted_objects_and_bundles_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
-    let (spec, mut world) = support::base("unvalidated_neighbour", None);
+    let (spec, mut world) = base("unvalidated_neighbour", None);
     // The neighbour's log file: in the same folder, listed by no digest.
     let stem = world.logs(&spec, "us-east-1")[3]
         .key
@@ -581,7 +576,7 @@ async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
     );
     let body = world.objects[&world.logs(&spec, "us-east-1")[3]].clone();
     world.objects.insert(theirs.clone(), body);
-    let c = support::case("unvalidated_neighbour", spec, world);
+    let c = case("unvalidated_neighbour", spec, world);
     upload(&c).await;
     let ct = aws_sdk_cloudtrail::Client::new(&sdk_config("us-east-1").await);
     ct.create_trail()
@@ -596,7 +591,7 @@ async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
     let warning = format!(
         "Unverifiable log file\t{}\tWARNING: referenced by no digest read, but arn:aws:cloudtrail:us-east-1:{}:trail/no-validation-neighbour deliver(s) here without log file validation\n\n",
         theirs.uri(),
-        support::ACCOUNT
+        ACCOUNT
     );
     assert!(run.stderr.ends_with(&warning), "{}", run.stderr);
 }
@@ -606,13 +601,13 @@ async fn neighbour_trail_without_validation_makes_unreferenced_logs_warnings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_live_reads_the_same_logs_as_the_offline_report() {
     let org = organization_id().await;
-    let c = scenario("valid_day", &org);
+    let c = scenario("valid_day").build(&org);
     upload(&c).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let _ = run_bundle(&c, dir.path(), &[]); // writes the mirror and keys.json
     let ep = endpoint();
     let report = |extra: &[&str], json: &str| {
-        let out = Command::new(support::bin())
+        let out = Command::new(bin())
             .arg("report")
             .args(verify_args(&c))
             .args(extra)
@@ -681,18 +676,18 @@ async fn report_live_reads_the_same_logs_as_the_offline_report() {
 #[tokio::test(flavor = "multi_thread")]
 async fn organization_run_over_s3_equals_the_bundle_run() {
     let org = organization_id().await;
-    let (mut spec, mut world) = support::base("org_wide", Some(&org));
+    let (mut spec, mut world) = base("org_wide", Some(&org));
     spec.regions = vec!["us-east-1".into(), "eu-west-1".into()];
     world.objects.clear();
     for i in 0..3u64 {
         let mut one = spec.clone();
         one.account_id = format!("{:012}", 310_000_000_000 + i);
         one.seed = 40 + i;
-        let w = trailproof::fixture::World::build(&one, support::keys()).expect("world");
+        let w = trailproof::fixture::World::build(&one, keys()).expect("world");
         world.objects.extend(w.objects);
         world.public_keys = w.public_keys;
     }
-    let mut c = support::case("org_wide", spec, world);
+    let mut c = case("org_wide", spec, world);
     c.served_keys = c.world.public_keys.clone();
     upload(&c).await;
     let live = run_ours_with(

@@ -12,8 +12,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+// The parts of `tests/support/` this binary uses.
 #[cfg(feature = "fixture")]
-mod support;
+mod support {
+    pub mod bundle;
+    pub mod case;
+    pub mod default_trail;
+    pub mod expect;
+    pub mod moto;
+    pub mod run;
+    pub mod trail;
+}
 
 const ARN: &str = "arn:aws:cloudtrail:us-east-1:111122223333:trail/sample-trail";
 
@@ -352,7 +361,12 @@ mod imds {
     use std::process::Command;
     use std::sync::{Arc, Mutex};
 
-    use crate::support::{self, Case, Run};
+    use crate::support::bundle::run_bundle;
+    use crate::support::case::{Case, case, verify_args};
+    use crate::support::default_trail::base;
+    use crate::support::expect::check_expectations;
+    use crate::support::moto::{put_world, sdk_config};
+    use crate::support::run::{Run, bin};
 
     use serde_json::json;
 
@@ -465,8 +479,8 @@ mod imds {
     /// Puts the case's bucket, objects, served keys and trail into moto (static test
     /// credentials: the set-up is not what is under test).
     async fn upload(c: &Case) {
-        support::moto::put_world(c).await;
-        let conf = support::moto::sdk_config("us-east-1").await;
+        put_world(c).await;
+        let conf = sdk_config("us-east-1").await;
         let ct = aws_sdk_cloudtrail::Client::new(&conf);
         let _ = ct
             .create_trail()
@@ -485,7 +499,7 @@ mod imds {
         let credentials = home.join("credentials");
         std::fs::write(&config, "").expect("config");
         std::fs::write(&credentials, "").expect("credentials");
-        let out = Command::new(support::bin())
+        let out = Command::new(bin())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home)
@@ -497,7 +511,7 @@ mod imds {
             )
             .env("AWS_ENDPOINT_URL", &ep)
             .arg("verify")
-            .args(support::verify_args(c))
+            .args(verify_args(c))
             .args(["--endpoint-url", &ep])
             .args(extra)
             .output()
@@ -507,8 +521,8 @@ mod imds {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn instance_role_credentials_from_imds_verify_a_trail() {
-        let (spec, world) = support::base("imds_instance_role", None);
-        let mut c = support::case("imds_instance_role", spec, world);
+        let (spec, world) = base("imds_instance_role", None);
+        let mut c = case("imds_instance_role", spec, world);
         c.expect_stdout = vec![
             "6/6 digest files valid".into(),
             "12/12 log files valid".into(),
@@ -518,7 +532,7 @@ mod imds {
         let home = tempfile::tempdir().expect("home");
 
         let run = run_with_imds(&c, port, home.path(), &[]);
-        support::check_expectations(&c, &run);
+        check_expectations(&c, &run);
         let requests = seen.lock().expect("seen").clone();
         let saw = |method: &str, path: &str| {
             requests
@@ -544,7 +558,7 @@ mod imds {
 
         // The same bytes as the offline run of the same world (no credentials at all).
         let dir = tempfile::tempdir().expect("bundle");
-        let offline = support::run_bundle(&c, dir.path(), &[]);
+        let offline = run_bundle(&c, dir.path(), &[]);
         assert_eq!(
             run, offline,
             "IMDS-credentialed S3 run differs from the bundle run"
@@ -604,7 +618,7 @@ mod imds {
             let ep = endpoint();
             let reference = Command::new(aws)
                 .args(["cloudtrail", "validate-logs"])
-                .args(support::verify_args(&c))
+                .args(verify_args(&c))
                 .args(["--endpoint-url", &ep])
                 .env("AWS_ENDPOINT_URL_S3", &ep)
                 .env("AWS_ENDPOINT_URL_ORGANIZATIONS", &ep)

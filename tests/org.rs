@@ -3,14 +3,18 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-#[macro_use]
-mod support;
+// The parts of `tests/support/` this binary uses.
+mod support {
+    pub mod run;
+    pub mod trail;
+}
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{Run, bin, keys, t};
+use support::run::{Run, bin};
+use support::trail::{keys, t};
 use trailproof::fixture::{TrailSpec, World};
 use trailproof::vocab::Location;
 

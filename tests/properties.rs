@@ -7,9 +7,18 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+// The parts of `tests/support/` this binary uses.
+mod support {
+    pub mod bundle;
+    pub mod case;
+    pub mod expect;
+    pub mod run;
+    pub mod trail;
+}
 
-use support::{keys, t};
+use support::bundle::run_bundle;
+use support::expect::is_reference_line;
+use support::trail::{ACCOUNT, keys, t};
 use trailproof::chain::digest::{ExpectedHash, parse_digest};
 use trailproof::chain::keys::KeySet;
 use trailproof::chain::layout::ChainKind;
@@ -117,7 +126,7 @@ fn untouched_trails_never_yield_a_finding() {
     let mut rng = Rng::new(4);
     for n in 0..12u64 {
         let mut spec = TrailSpec::small("tp-clean", "clean", t("2026-03-01T00:17:42Z"), 8);
-        spec.account_id = support::ACCOUNT.to_owned();
+        spec.account_id = ACCOUNT.to_owned();
         spec.seed = rng.next_u64();
         spec.logs_per_hour = usize::try_from(rng.next_u64() % 4).unwrap();
         if n % 3 == 0 {
@@ -133,13 +142,13 @@ fn untouched_trails_never_yield_a_finding() {
             spec.regions = vec!["us-east-1".into(), "eu-west-1".into()];
         }
         let world = World::build(&spec, keys()).unwrap();
-        let mut c = support::case(&format!("clean_{n}"), spec, world);
+        let mut c = support::case::case(&format!("clean_{n}"), spec, world);
         c.logging = n % 2 == 1;
         c.start = "2026-03-01T00:00:00Z".into();
         c.end = "2026-03-01T08:40:00Z".into();
         let dir = tempfile::tempdir().unwrap();
         let all = ["--all-regions"];
-        let run = support::run_bundle(
+        let run = run_bundle(
             &c,
             dir.path(),
             if c.spec.regions.len() > 1 { &all } else { &[] },
@@ -148,7 +157,7 @@ fn untouched_trails_never_yield_a_finding() {
         let extra: Vec<&str> = run
             .stderr
             .split_terminator("\n\n")
-            .filter(|l| !support::is_reference_line(l.trim_start_matches('\n')))
+            .filter(|l| !is_reference_line(l.trim_start_matches('\n')))
             .collect();
         assert!(extra.is_empty(), "trail {n}: {extra:#?}");
     }

@@ -15,6 +15,7 @@ pub mod any;
 pub mod files;
 pub mod keys;
 pub mod local;
+pub mod memory;
 pub mod record;
 pub mod s3;
 pub mod sdk;

@@ -7,11 +7,13 @@ use std::io::{Read as _, Write as _};
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value, json};
 
-use super::Case;
+use super::case::Case;
 
 /// The moto server's endpoint (`scripts/test` exports it).
 pub fn endpoint() -> String {
-    super::proxy::upstream()
+    std::env::var("TRAILPROOF_TEST_ENDPOINT").unwrap_or_else(|_| {
+        panic!("TRAILPROOF_TEST_ENDPOINT is not set: run the suite with scripts/test, which starts the moto server")
+    })
 }
 
 /// An SDK configuration for `region` at the moto server, with static test credentials (the

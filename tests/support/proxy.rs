@@ -10,13 +10,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The moto server's endpoint (`scripts/test` exports it).
-pub fn upstream() -> String {
-    std::env::var("TRAILPROOF_TEST_ENDPOINT").unwrap_or_else(|_| {
-        panic!("TRAILPROOF_TEST_ENDPOINT is not set: run the suite with scripts/test, which starts the moto server")
-    })
-}
-
 /// Python for the stdlib-only proxy: `TRAILPROOF_TEST_PYTHON` (set by `scripts/test`), else
 /// `python3`.
 fn python() -> String {
@@ -42,6 +35,7 @@ pub struct Seen {
     /// path); `None` for REST protocols such as S3.
     pub operation: Option<String>,
     /// Status sent back (`None` for a reset or a stall).
+    #[allow(dead_code, reason = "no test reads it yet")]
     pub status: Option<u64>,
     /// The fault injected, if any.
     pub fault: Option<String>,
@@ -52,12 +46,12 @@ impl FaultProxy {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let port_file: PathBuf = dir.path().join("port");
-        let script = super::repo().join("tests/harness/fault_proxy.py");
+        let script = super::trail::repo().join("tests/harness/fault_proxy.py");
         let mut child = Command::new(python())
             .arg(&script)
             .args([
                 "--upstream",
-                &upstream(),
+                &super::moto::endpoint(),
                 "--port",
                 "0",
                 "--exit-with-parent",
@@ -150,6 +144,7 @@ impl FaultProxy {
     }
 
     /// Removes every rule.
+    #[allow(dead_code, reason = "no test uses it yet")]
     pub fn clear_rules(&self) {
         let (status, body) = self.call("DELETE", "/_proxy/rules", None);
         assert_eq!(status, 200, "{body}");
