@@ -18,7 +18,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use trailproof::audit::{self, DigestStatus, Item, LogStatus, RegionError, VerifyConfig};
+use trailproof::audit::config::VerifyConfig;
+use trailproof::audit::item::{DigestStatus, Item, LogStatus, RegionError};
+use trailproof::audit::region::verify_region;
+use trailproof::audit::stream::NoAnalysis;
+use trailproof::audit::tally::RegionSummary;
 use trailproof::chain::digest::DigestFailure;
 use trailproof::chain::findings::{Severity, TrailStatus};
 use trailproof::chain::keys::KeySet;
@@ -27,7 +31,6 @@ use trailproof::chain::log::LogVerdict;
 use trailproof::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
 use trailproof::fixture::{TrailSpec, World};
 use trailproof::limits::Limits;
-use trailproof::report::verify::RegionSummary;
 use trailproof::source::memory::MemoryKeys;
 use trailproof::time::{UtcTime, format_display, parse_user_time};
 use trailproof::vocab::{FetchError, FetchErrorKind, Location, Outcome};
@@ -292,12 +295,13 @@ fn run_in_memory(c: &Case, detect: bool) -> MemoryRun {
         .enable_all()
         .build()
         .expect("runtime");
-    let result = runtime.block_on(audit::verify_region(
+    let result = runtime.block_on(verify_region(
         source,
         &keys,
         &cfg,
         &region,
-        &mut |item| items.push(item),
+        &mut NoAnalysis,
+        &mut |item: &Item, _| items.push(item.clone()),
     ));
     MemoryRun {
         items,

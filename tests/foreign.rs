@@ -6,7 +6,20 @@
 #![cfg(feature = "fixture")]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+mod support {
+    pub mod bundle;
+    pub mod case;
+    pub mod default_trail;
+    pub mod expect;
+    pub mod run;
+    pub mod trail;
+    pub use bundle::run_bundle;
+    pub use case::{Case, case, verify_args};
+    pub use default_trail::base;
+    pub use expect::{check_expectations, extras};
+    pub use run::bin;
+    pub use trail::ACCOUNT;
+}
 mod foreign_world;
 
 use std::path::Path;

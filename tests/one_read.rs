@@ -9,23 +9,34 @@
 #![cfg(feature = "fixture")]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
-mod support;
+mod support {
+    pub mod case;
+    pub mod default_trail;
+    pub mod moto;
+    #[allow(dead_code)] // the fault tests use the rest of the proxy's API
+    pub mod proxy;
+    pub mod run;
+    pub mod trail;
+}
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
+use support::case::{Case, case, verify_args};
+use support::default_trail::base;
 use support::moto::{put_world, sdk_config};
 use support::proxy::FaultProxy;
-use support::{Case, Run};
+use support::run::{Run, bin};
+use support::trail::{ACCOUNT, repo};
 
 /// A record nobody delivered: if it shows up, a second read was analysed.
 const FORGED: &str = "SubstitutedByTheProxy";
 
 async fn world(name: &str) -> Case {
-    let (spec, world) = support::base(name, None);
-    let c = support::case(name, spec, world);
+    let (spec, world) = base(name, None);
+    let c = case(name, spec, world);
     put_world(&c).await;
     let ct = aws_sdk_cloudtrail::Client::new(&sdk_config(&c.spec.home_region).await);
     let _ = ct
@@ -40,7 +51,7 @@ async fn world(name: &str) -> Case {
 
 fn command(proxy: &FaultProxy, args: &[String]) -> Command {
     let ep = proxy.endpoint();
-    let mut cmd = Command::new(support::bin());
+    let mut cmd = Command::new(bin());
     cmd.args(args)
         .env("AWS_ENDPOINT_URL", &ep)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -55,7 +66,7 @@ fn command(proxy: &FaultProxy, args: &[String]) -> Command {
 }
 
 fn trail_args(c: &Case, proxy: &FaultProxy) -> Vec<String> {
-    let mut a: Vec<String> = support::verify_args(c)
+    let mut a: Vec<String> = verify_args(c)
         .into_iter()
         .filter(|a| a != "--verbose")
         .collect();
@@ -72,8 +83,8 @@ fn forged_log() -> Vec<u8> {
         "eventName": FORGED,
         "awsRegion": "us-east-1",
         "eventID": "00000000-0000-0000-0000-000000000000",
-        "userIdentity": {"type": "Root", "accountId": support::ACCOUNT},
-        "recipientAccountId": support::ACCOUNT,
+        "userIdentity": {"type": "Root", "accountId": ACCOUNT},
+        "recipientAccountId": ACCOUNT,
     });
     trailproof::fixture::gzip(json!({ "Records": [record] }).to_string().as_bytes())
 }
@@ -100,7 +111,7 @@ fn local_summary(c: &Case) -> Value {
         let path = dir.path().join(loc.key.replace('/', "_"));
         std::fs::write(path, &c.world.objects[&loc].body).unwrap();
     }
-    let out = Command::new(support::bin())
+    let out = Command::new(bin())
         .args(["summarize", "--format", "json", "--logs"])
         .arg(dir.path())
         .output()
@@ -164,7 +175,7 @@ async fn verified_report_reads_each_object_once_and_never_a_substitute() {
     let proxy = FaultProxy::start();
     substitute_every_second_read(&c, &proxy);
     let dir = tempfile::tempdir().unwrap();
-    let snapshot = support::repo().join("testdata/sample/snapshot.json");
+    let snapshot = repo().join("testdata/sample/snapshot.json");
     let mut args = vec![
         "report".to_owned(),
         "--out".to_owned(),
