@@ -184,7 +184,7 @@ fn log_level_without_file_writes_text_to_stderr_only() {
     );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(" INFO ") && stderr.contains("trailproof::cli::verify: region verified"),
+        stderr.contains(" INFO ") && stderr.contains("trailproof::audit::run: region verified"),
         "{stderr}"
     );
 }
