@@ -1,13 +1,8 @@
 //! Activity summary of `CloudTrail` records (`trailproof summarize`).
 //!
 //! Pure, like [`crate::chain`]: no I/O and no clock. The CLI reads files and hands their
-//! bytes here.
+//! bytes here; the records are decoded by [`crate::records`].
 //!
-//! - [`parse`] turns one file's bytes into records: gzip is detected by its magic bytes, and
-//!   `{"Records":[...]}`, bare JSON arrays, JSON Lines, `aws cloudtrail lookup-events` output
-//!   and `EventBridge` envelopes are accepted. Anything else is skipped with a reason code.
-//! - [`record`] decodes one record in a single pass, borrowing from the file's text: only
-//!   the fields the summary reads are built, each leniently (a wrong type reads as absent).
 //! - [`summary`] is a streaming aggregator whose memory is bounded by the number of distinct
 //!   keys (event names, sources, regions, actors…). It produces the [`summary::Summary`]
 //!   document (schema `trailproof.summary/1`): counts per event name, source, region and
@@ -22,7 +17,5 @@
 //! Records are counted as read: duplicate `eventID`s are reported in the parser notes, not
 //! removed. Records from `--logs` are unverified (`"verification": "unverified"`).
 
-pub mod parse;
-pub mod record;
 pub mod sections;
 pub mod summary;

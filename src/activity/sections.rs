@@ -12,8 +12,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::record::{Flag, Record};
 use super::summary::{count, slot};
+use crate::records::record::{Flag, Record};
 
 /// Occurrences kept per section (the counts are complete; the list is a sample, oldest
 /// first in file order).
@@ -545,7 +545,7 @@ mod tests {
 
     fn observe(s: &mut Sections, v: &Value, actor: &str) {
         let text = v.to_string();
-        let Ok(super::super::record::Element::Object(r)) = serde_json::from_str(&text) else {
+        let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) else {
             panic!("not an object: {text}");
         };
         s.observe(&r, actor);

@@ -13,9 +13,9 @@ use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::parse::{self, ElementNotes, Skip};
-use super::record::{Flag, Record, Text};
 use crate::controls::monitoring::{CIS_ITEMS, CisItem};
+use crate::records::file::{self as parse, ElementNotes, Skip};
+use crate::records::record::{Flag, Record, Text};
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
 
 /// The benchmark whose numbering and wording `cis_monitoring` uses.
@@ -940,7 +940,7 @@ impl Summarizer {
     #[cfg(test)]
     pub(crate) fn add_value(&mut self, v: &Value) {
         let text = v.to_string();
-        if let Ok(super::record::Element::Object(r)) = serde_json::from_str(&text) {
+        if let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) {
             self.add_record(&r);
         }
     }
@@ -1268,7 +1268,7 @@ mod tests {
         ];
         for v in &records {
             let text = v.to_string();
-            let Ok(super::super::record::Element::Object(r)) = serde_json::from_str(&text) else {
+            let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) else {
                 panic!("{text}");
             };
             for item in CIS_ITEMS {

@@ -19,9 +19,9 @@ use clap::{Args, ValueEnum};
 
 use super::verify::{Format, VerifyArgs};
 use super::{exit, fail, neutralise};
-use crate::activity::parse::Skip;
 use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
+use crate::records::file::Skip;
 
 /// Output format of `summarize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

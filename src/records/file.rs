@@ -1,7 +1,8 @@
 //! Turns one file's bytes into `CloudTrail` records, whatever wrapper they came in.
 //!
-//! Pure: no I/O, no clock. Gzip is recognised by its magic bytes (`1f 8b`), never by the file
-//! name, and inflated up to a cap. Accepted shapes (see [`Shape`]): `{"Records":[...]}`, a bare
+//! Pure: no I/O, no clock, and no judgement of the records (that is the consumers' work).
+//! Gzip is recognised by its magic bytes (`1f 8b`), never by the file name, and inflated up
+//! to a cap. Accepted shapes (see [`Shape`]): `{"Records":[...]}`, a bare
 //! JSON array, JSON Lines, `aws cloudtrail lookup-events` output and `EventBridge` envelopes.
 //! Each element of any container is unwrapped the same way, so an array of `EventBridge`
 //! envelopes or JSON Lines of `lookup-events` items also work. Anything else is a [`Skip`].
