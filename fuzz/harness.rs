@@ -162,7 +162,7 @@ pub fn log_stream(data: &[u8]) {
 
 /// Activity record parser: one file through the summarizer, then the summary document.
 pub fn activity_record(data: &[u8]) {
-    let mut s = trailproof::activity::summary::Summarizer::new(LIMIT);
+    let mut s = trailproof::activity::aggregate::Summarizer::new(LIMIT);
     let _ = s.add_file("fuzz.json", data);
     let summary = s.finish();
     let _ = trailproof::activity::summary::to_sorted_json(&summary);

@@ -13,7 +13,7 @@ use clap::Args;
 use super::check::{self, AwsArgs};
 use super::verify::{self, VerifyArgs};
 use super::{exit, fail, now};
-use crate::activity::summary::Summarizer;
+use crate::activity::aggregate::Summarizer;
 use crate::report::audit::{self, Headline, InputFile, ReportModel};
 use crate::report::verify::{Event, Tool, VerifyReport};
 use crate::source::ObjectSource;

@@ -19,7 +19,8 @@ use clap::{Args, ValueEnum};
 
 use super::verify::{Format, VerifyArgs};
 use super::{exit, fail, neutralise};
-use crate::activity::summary::{Summarizer, Summary, to_sorted_json};
+use crate::activity::aggregate::Summarizer;
+use crate::activity::summary::{Summary, to_sorted_json};
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
 use crate::records::file::Skip;
 
