@@ -19,6 +19,7 @@ use super::rules::{
 use super::sections::{Dormant, dormant};
 use super::summary::{
     BENCHMARK, CisCount, FileEntry, Identity, MAX_SET, ParserNotes, SCHEMA, SkippedFile, Summary,
+    Verification,
 };
 use super::tally::{add_maps, count, insert_capped, slot, union};
 use crate::controls::monitoring::CIS_ITEMS;
@@ -113,7 +114,7 @@ impl Summarizer {
         Self {
             out: Summary {
                 schema: SCHEMA,
-                verification: "unverified",
+                verification: Verification::Unverified,
                 benchmark: BENCHMARK,
                 cis_monitoring,
                 ..Summary::default()
@@ -149,9 +150,9 @@ impl Summarizer {
     pub fn skip(&mut self, file: &str, reason: Skip) {
         self.out.skipped.files.push(SkippedFile {
             file: file.to_owned(),
-            reason: reason.code(),
+            reason,
         });
-        *self.out.skipped.by_reason.entry(reason.code()).or_insert(0) += 1;
+        *self.out.skipped.by_reason.entry(reason).or_insert(0) += 1;
     }
 
     /// Parses one file's bytes and adds its records; returns the skip reason, if skipped.
@@ -175,7 +176,7 @@ impl Summarizer {
                     sha256: crate::hash::sha256_hex(body),
                     bytes: body.len() as u64,
                     gzip: parsed.gzip,
-                    shape: parsed.shape.code(),
+                    shape: parsed.shape,
                     records: parsed.records,
                     verified,
                 });
@@ -575,11 +576,7 @@ impl Summarizer {
     #[must_use]
     pub fn finish(mut self) -> Summary {
         let verified = self.out.files.iter().filter(|f| f.verified).count();
-        self.out.verification = match verified {
-            0 => "unverified",
-            n if n == self.out.files.len() => "verified",
-            _ => "partially_verified",
-        };
+        self.out.verification = Verification::of(verified, self.out.files.len());
         self.out.first_event_time = fmt(self.first);
         self.out.last_event_time = fmt(self.last);
         for (hour, (n, errors)) in &self.hours {
@@ -624,6 +621,7 @@ impl Summarizer {
 mod tests {
     use super::*;
     use crate::activity::summary::to_sorted_json;
+    use crate::records::file::Shape;
     use serde_json::{Value, json};
 
     fn bodies() -> Vec<(String, Vec<u8>)> {
@@ -863,8 +861,8 @@ mod tests {
         assert_eq!(s.add_file("b", br#"{"Records":[{"eventName":"A"}]}"#), None);
         let s = s.finish();
         assert_eq!(s.records, 1);
-        assert_eq!(s.skipped.by_reason["not_json"], 1);
-        assert_eq!(s.files[0].shape, "cloudtrail");
+        assert_eq!(s.skipped.by_reason[&Skip::NotJson], 1);
+        assert_eq!(s.files[0].shape, Shape::CloudTrail);
         assert!(!s.files[0].verified);
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::sections::Sections;
+use crate::records::file::{Shape, Skip};
 
 /// The benchmark whose numbering and wording `cis_monitoring` uses.
 pub const BENCHMARK: &str = "CIS AWS Foundations v3.0";
@@ -30,8 +31,8 @@ pub struct FileEntry {
     pub bytes: u64,
     /// Whether it was gzip.
     pub gzip: bool,
-    /// Container shape code.
-    pub shape: &'static str,
+    /// The container the records were found in.
+    pub shape: Shape,
     /// Records taken from it.
     pub records: u64,
     /// Whether the file passed integrity verification (always false for `--logs`).
@@ -43,8 +44,8 @@ pub struct FileEntry {
 pub struct SkippedFile {
     /// The path.
     pub file: String,
-    /// Stable reason code ([`crate::records::file::Skip::code`]).
-    pub reason: &'static str,
+    /// Why it was skipped (serialised as [`Skip::code`]).
+    pub reason: Skip,
 }
 
 /// Skipped files and counts per reason.
@@ -52,8 +53,8 @@ pub struct SkippedFile {
 pub struct Skipped {
     /// Every skipped file, in input order.
     pub files: Vec<SkippedFile>,
-    /// Count per reason code.
-    pub by_reason: BTreeMap<&'static str, u64>,
+    /// Count per reason (keys serialised as [`Skip::code`]).
+    pub by_reason: BTreeMap<Skip, u64>,
 }
 
 /// Console sign-ins of one actor.
@@ -187,14 +188,48 @@ pub struct ParserNotes {
     pub non_object_elements: u64,
 }
 
+/// Whether the files that yielded records passed integrity verification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// Every file passed (`"verified"`).
+    Verified,
+    /// Some did, some did not (`"partially_verified"`).
+    PartiallyVerified,
+    /// None did, or there were none; always for `--logs` (`"unverified"`).
+    #[default]
+    Unverified,
+}
+
+impl Verification {
+    /// Of `verified` files among `files` that yielded records.
+    #[must_use]
+    pub fn of(verified: usize, files: usize) -> Self {
+        match verified {
+            0 => Self::Unverified,
+            n if n == files => Self::Verified,
+            _ => Self::PartiallyVerified,
+        }
+    }
+
+    /// Stable name (as in the JSON output).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::PartiallyVerified => "partially_verified",
+            Self::Unverified => "unverified",
+        }
+    }
+}
+
 /// The summary document (`--format json`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Schema tag, [`SCHEMA`].
     pub schema: &'static str,
-    /// Whether the records' files were integrity-verified: `verified` (all),
-    /// `partially_verified`, or `unverified` (always for `--logs`).
-    pub verification: &'static str,
+    /// Whether the records' files were integrity-verified.
+    pub verification: Verification,
     /// Files that yielded records.
     pub files: Vec<FileEntry>,
     /// Records read (duplicates included).
@@ -285,6 +320,20 @@ mod tests {
     use super::*;
     use crate::activity::aggregate::Summarizer;
     use serde_json::json;
+
+    #[test]
+    fn verification_serialises_as_its_code() {
+        for v in [
+            Verification::Verified,
+            Verification::PartiallyVerified,
+            Verification::Unverified,
+        ] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.code());
+        }
+        assert_eq!(Verification::of(0, 0), Verification::Unverified);
+        assert_eq!(Verification::of(2, 2), Verification::Verified);
+        assert_eq!(Verification::of(1, 2), Verification::PartiallyVerified);
+    }
 
     #[test]
     fn json_keys_are_sorted_and_required_keys_present() {

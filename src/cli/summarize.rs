@@ -186,11 +186,7 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
         };
     let summary = super::report::summarize_listed(&source, &integrity, &mut Vec::new(), s).await;
     render(args, &summary);
-    let lost = summary
-        .skipped
-        .files
-        .iter()
-        .any(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"));
+    let lost = summary.skipped.files.iter().any(|f| f.reason.is_loss());
     let code = if lost { exit::INCOMPLETE } else { exit::CLEAN };
     exit::worst(integrity.exit_code, code)
 }
@@ -359,15 +355,10 @@ fn render_text(s: &Summary) -> String {
     // Files that are merely not logs (digests, empty, other documents) are counted by
     // reason; unreadable or malformed ones are named, since they may hide records.
     for (reason, n) in &s.skipped.by_reason {
-        let _ = writeln!(o, "  skipped {n} file(s): {reason}");
+        let _ = writeln!(o, "  skipped {n} file(s): {}", reason.code());
     }
-    for f in s
-        .skipped
-        .files
-        .iter()
-        .filter(|f| !matches!(f.reason, "digest_file" | "empty" | "unknown_shape"))
-    {
-        let _ = writeln!(o, "  skipped {}: {}", neutralise(&f.file), f.reason);
+    for f in s.skipped.files.iter().filter(|f| f.reason.is_loss()) {
+        let _ = writeln!(o, "  skipped {}: {}", neutralise(&f.file), f.reason.code());
     }
     let c = &s.console_logins;
     let _ = writeln!(
@@ -419,7 +410,7 @@ fn render_markdown(s: &Summary) -> String {
             .skipped
             .by_reason
             .iter()
-            .map(|(r, n)| format!("{n} {}", escape_markdown(r)))
+            .map(|(r, n)| format!("{n} {}", escape_markdown(r.code())))
             .collect();
         let _ = writeln!(
             o,

@@ -344,7 +344,7 @@ fn headline(m: &ReportModel) -> Vec<Card> {
                 "{} record(s) in {} file(s), {}",
                 m.activity.records,
                 m.activity.files.len(),
-                m.activity.verification.replace('_', " ")
+                m.activity.verification.code().replace('_', " ")
             ),
             class: if m.headline.notable.is_empty() {
                 "ok"
@@ -901,7 +901,7 @@ fn activity(m: &ReportModel) -> ActivityView {
         }
     }
     for f in &s.skipped.files {
-        notes.push(format!("skipped {}: {}", f.file, f.reason));
+        notes.push(format!("skipped {}: {}", f.file, f.reason.code()));
     }
     let verified = s.files.iter().filter(|f| f.verified).count();
     let rw = &s.read_write;

@@ -18,11 +18,12 @@ use serde_json::value::RawValue;
 
 use super::record::{Element, Record, non_strings_are};
 
-/// The container a file's records were found in.
+/// The container a file's records were found in. Serialised as its [`Shape::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     /// `{"Records":[...]}`, what `CloudTrail` writes to S3.
+    #[serde(rename = "cloudtrail")]
     CloudTrail,
     /// A bare JSON array of records.
     JsonArray,
@@ -48,8 +49,9 @@ impl Shape {
     }
 }
 
-/// Why a whole file yielded no records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, thiserror::Error)]
+/// Why a whole file yielded no records. Serialised as its [`Skip::code`], and ordered by it
+/// (so a map of reasons lists in the order of its JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum Skip {
     /// The file could not be read from disk (set by the caller, never by the parser).
@@ -98,6 +100,18 @@ impl Skip {
             self,
             Self::Unreadable | Self::GzipInvalid | Self::TooLarge | Self::NotJson
         )
+    }
+}
+
+impl Ord for Skip {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.code().cmp(other.code())
+    }
+}
+
+impl PartialOrd for Skip {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -699,6 +713,36 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, [(Some("No".to_owned()), Some("Success".to_owned()))]);
+    }
+
+    #[test]
+    fn shapes_and_skips_serialise_as_their_codes_and_skips_order_by_code() {
+        for shape in [
+            Shape::CloudTrail,
+            Shape::JsonArray,
+            Shape::JsonLines,
+            Shape::LookupEvents,
+            Shape::EventBridge,
+        ] {
+            assert_eq!(serde_json::to_value(shape).unwrap(), shape.code());
+        }
+        let mut skips = [
+            Skip::Unreadable,
+            Skip::GzipInvalid,
+            Skip::TooLarge,
+            Skip::Empty,
+            Skip::NotJson,
+            Skip::DigestFile,
+            Skip::UnknownShape,
+        ];
+        for skip in skips {
+            assert_eq!(serde_json::to_value(skip).unwrap(), skip.code());
+        }
+        skips.sort();
+        let codes: Vec<&str> = skips.iter().map(|s| s.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        assert_eq!(codes, sorted);
     }
 
     #[test]
