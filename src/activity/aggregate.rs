@@ -5,7 +5,8 @@
 //!
 //! Files are decoded by [`crate::records`]; what a record means (actor key, root use, CIS
 //! items…) is decided by [`super::rules`]; this module only counts. It reads no file and no
-//! clock: callers hand it bytes. Every field is read defensively: a value of the wrong
+//! clock: callers hand it bytes (as read or stored, or already inflated by the verification,
+//! see [`Summarizer::add_content`]). Every field is read defensively: a value of the wrong
 //! type counts as absent, so no record can make the aggregator fail. Shards of a parallel
 //! run [`Summarizer::merge`] into the same result as one pass.
 
@@ -23,9 +24,35 @@ use super::summary::{
 };
 use super::tally::{add_maps, count, insert_capped, slot, union};
 use crate::controls::monitoring::CIS_ITEMS;
-use crate::records::file::{ElementNotes, Skip, parse_file};
+use crate::records::file::{ElementNotes, Skip, is_gzip, maybe_gunzip, parse_inflated};
 use crate::records::record::{Flag, Record};
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
+
+/// What the summary lists of a log file as it is stored (the object that was read or whose
+/// hash the verification checked): the same facts whether the summary parses the stored
+/// bytes ([`Summarizer::add_checked_file`]) or content already inflated
+/// ([`Summarizer::add_content`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// SHA-256 of the object as stored (compressed, when gzip), lowercase hex.
+    pub sha256: String,
+    /// Size of the object as stored, in bytes.
+    pub bytes: u64,
+    /// Whether the object as stored is gzip (by its magic bytes).
+    pub gzip: bool,
+}
+
+impl StoredFile {
+    /// The facts of `body`, an object's bytes as stored.
+    #[must_use]
+    pub fn of(body: &[u8]) -> Self {
+        Self {
+            sha256: crate::hash::sha256_hex(body),
+            bytes: body.len() as u64,
+            gzip: is_gzip(body),
+        }
+    }
+}
 
 /// The streaming aggregator.
 #[derive(Debug)]
@@ -161,10 +188,39 @@ impl Summarizer {
     }
 
     /// As [`Self::add_file`], for a log file whose integrity was (`verified`) or was not
-    /// proven by the digest chain.
+    /// proven by the digest chain. `body` is the object as stored (gzip or plain).
     pub fn add_checked_file(&mut self, file: &str, body: &[u8], verified: bool) -> Option<Skip> {
-        let (limit, record_limit) = (self.inflate_limit, self.record_limit);
-        match parse_file(body, limit, record_limit, &mut |r| self.add_record(r)) {
+        let stored = StoredFile::of(body);
+        match maybe_gunzip(body, self.inflate_limit) {
+            Err(reason) => {
+                self.skip(file, reason);
+                Some(reason)
+            }
+            Ok((content, _)) => self.add_content(file, stored, &content, verified),
+        }
+    }
+
+    /// As [`Self::add_checked_file`], for a log file whose bytes were already inflated (by
+    /// the verification, which hashed them): `content` is parsed as it is, never gunzipped
+    /// again, and the file is listed with the `stored` facts (SHA-256 and size of the object
+    /// as stored, compressed). For the same object this gives exactly what
+    /// [`Self::add_checked_file`] gives, a file inflating beyond the limit of
+    /// [`Self::new`] included ([`Skip::TooLarge`]).
+    pub fn add_content(
+        &mut self,
+        file: &str,
+        stored: StoredFile,
+        content: &[u8],
+        verified: bool,
+    ) -> Option<Skip> {
+        if stored.gzip && content.len() as u64 > self.inflate_limit {
+            self.skip(file, Skip::TooLarge);
+            return Some(Skip::TooLarge);
+        }
+        let record_limit = self.record_limit;
+        match parse_inflated(content, stored.gzip, record_limit, &mut |r| {
+            self.add_record(r);
+        }) {
             Err(reason) => {
                 self.skip(file, reason);
                 Some(reason)
@@ -173,8 +229,8 @@ impl Summarizer {
                 self.add_notes(parsed.notes);
                 self.out.files.push(FileEntry {
                     file: file.to_owned(),
-                    sha256: crate::hash::sha256_hex(body),
-                    bytes: body.len() as u64,
+                    sha256: stored.sha256,
+                    bytes: stored.bytes,
                     gzip: parsed.gzip,
                     shape: parsed.shape,
                     records: parsed.records,
@@ -864,5 +920,66 @@ mod tests {
         assert_eq!(s.skipped.by_reason[&Skip::NotJson], 1);
         assert_eq!(s.files[0].shape, Shape::CloudTrail);
         assert!(!s.files[0].verified);
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// The summary of `files` through `add_checked_file`, and through `add_content` with the
+    /// stored facts and the content inflated beforehand (as the verification does).
+    fn both_ways(files: &[(String, Vec<u8>)], limit: u64) -> (Summary, Summary) {
+        let (mut checked, mut content) = (Summarizer::new(limit), Summarizer::new(limit));
+        for (i, (name, body)) in files.iter().enumerate() {
+            let verified = i % 3 != 0;
+            let a = checked.add_checked_file(name, body, verified);
+            let inflated = maybe_gunzip(body, u64::MAX).unwrap().0;
+            let b = content.add_content(name, StoredFile::of(body), &inflated, verified);
+            assert_eq!(a, b, "{name}");
+        }
+        (checked.finish(), content.finish())
+    }
+
+    #[test]
+    fn content_inflated_by_the_verification_summarises_as_the_stored_gzip_log() {
+        let logs: Vec<(String, Vec<u8>)> = bodies()
+            .into_iter()
+            .filter(|(name, body)| name.contains("_CloudTrail_") && is_gzip(body))
+            .collect();
+        assert!(logs.len() > 10, "the sample's gzip logs");
+        let (checked, content) = both_ways(&logs, crate::limits::MAX_ACTIVITY_INFLATED_BYTES);
+        assert!(checked.records > 0 && checked.files.iter().all(|f| f.gzip));
+        assert_eq!(
+            checked.files[0].bytes,
+            logs[0].1.len() as u64,
+            "size as stored"
+        );
+        assert_eq!(to_sorted_json(&checked), to_sorted_json(&content));
+        assert_eq!(checked, content);
+    }
+
+    #[test]
+    fn content_skips_as_the_stored_file_does() {
+        let records = br#"{"Records":[{"eventName":"A"}]}"#;
+        let files = [
+            ("plain.json".to_owned(), records.to_vec()),
+            ("gzip-not-json.gz".to_owned(), gz(b"not json")),
+            ("gzip-empty.gz".to_owned(), gz(b"  ")),
+            ("gzip-too-large.gz".to_owned(), gz(&[b' '; 600])),
+            (
+                "gzip-digest.gz".to_owned(),
+                gz(br#"{"digestPublicKeyFingerprint":"ab"}"#),
+            ),
+        ];
+        let (checked, content) = both_ways(&files, 500);
+        assert_eq!(checked, content);
+        let reasons: Vec<Skip> = checked.skipped.files.iter().map(|f| f.reason).collect();
+        assert_eq!(
+            reasons,
+            [Skip::NotJson, Skip::Empty, Skip::TooLarge, Skip::DigestFile]
+        );
     }
 }

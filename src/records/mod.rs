@@ -1,9 +1,10 @@
 //! Typed `CloudTrail` decoding: the one way the consumers (the activity summary, and the
 //! detection rules and search to come) read records out of a log file's bytes.
 //!
-//! Pure: no I/O, no clock, no aggregation. A caller hands over one file's bytes (as stored)
-//! and receives each record, in file order, through a closure; records are decoded one at a
-//! time, so a file of any length costs the memory of its bytes and of one record.
+//! Pure: no I/O, no clock, no aggregation. A caller hands over one file's bytes (as stored,
+//! or already inflated by the verification) and receives each record, in file order, through
+//! a closure; records are decoded one at a time, so a file of any length costs the memory of
+//! its bytes and of one record.
 //!
 //! - [`file`](mod@file) finds the records in one file, whatever wrapper they came in: gzip
 //!   is detected by its magic bytes (never by the name) and inflated up to a cap;
