@@ -160,10 +160,22 @@ pub fn log_stream(data: &[u8]) {
     }
 }
 
-/// Activity record parser: one file through the summarizer, then the summary document.
+/// Record decoding and activity aggregation: one file through the summarizer, then the
+/// summary document. The same file handed over already inflated (as the verification hands
+/// it) must give the same summary.
 pub fn activity_record(data: &[u8]) {
-    let mut s = trailproof::activity::summary::Summarizer::new(LIMIT);
+    use trailproof::activity::aggregate::{StoredFile, Summarizer};
+    let mut s = Summarizer::new(LIMIT);
     let _ = s.add_file("fuzz.json", data);
     let summary = s.finish();
     let _ = trailproof::activity::summary::to_sorted_json(&summary);
+    if let Ok((content, _)) = trailproof::records::file::maybe_gunzip(data, LIMIT) {
+        let mut c = Summarizer::new(LIMIT);
+        let _ = c.add_content("fuzz.json", StoredFile::of(data), &content, false);
+        assert_eq!(
+            c.finish(),
+            summary,
+            "inflated content and stored file disagree"
+        );
+    }
 }

@@ -7,7 +7,9 @@
 //! - [`source`] is the only module that talks to S3, `CloudTrail`, Organizations or the disk.
 //! - [`audit`] orchestrates: it lists, fetches with bounded concurrency, feeds the core and
 //!   streams ordered outcomes to a sink.
-//! - [`activity`] summarises `CloudTrail` records (pure, like [`chain`]).
+//! - [`records`] decodes `CloudTrail` log files into typed records (pure, like [`chain`]): the
+//!   way every consumer of records reads them.
+//! - [`activity`] summarises those records (pure, like [`chain`]).
 //! - [`report`] is the serialisable model of a run (the stable JSON document).
 //! - [`controls`] is the compliance control catalog (data only, so far).
 //! - [`cli`] is the only place that knows about clap, stdout/stderr and exit codes.
@@ -26,6 +28,7 @@ pub mod fixture;
 pub mod hash;
 pub mod limits;
 pub mod present;
+pub mod records;
 pub mod report;
 pub mod snapshot;
 pub mod source;

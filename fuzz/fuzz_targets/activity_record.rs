@@ -1,4 +1,5 @@
-//! The activity record parser (`trailproof::activity`): one file through the summarizer.
+//! The record decoder (`trailproof::records`) and the activity aggregator
+//! (`trailproof::activity`): one file through the summarizer.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use super::parse::Skip;
-use super::summary::{Summarizer, Summary};
+use super::aggregate::{StoredFile, Summarizer};
+use super::summary::Summary;
 use crate::audit::stream::{LogConsumer, LogFile, LogReader};
+use crate::records::file::{Skip, is_gzip, maybe_gunzip};
 use crate::vocab::Unreadable;
 
 /// Summarises log files.
@@ -26,7 +27,27 @@ impl LogReader for SummaryReader {
     }
 
     fn read(&self, part: &mut Summarizer, file: &LogFile<'_>) {
-        part.add_checked_file(file.name, file.stored, file.provenance.is_verified());
+        let verified = file.provenance.is_verified();
+        let gzip = is_gzip(file.stored);
+        let stored = || StoredFile {
+            sha256: file.stored_sha256().to_owned(),
+            bytes: file.stored.len() as u64,
+            gzip,
+        };
+        match file.inflated {
+            // The bytes the verification hashed: summarised as they are, not inflated again.
+            Some(content) if gzip => {
+                part.add_content(file.name, stored(), content, verified);
+            }
+            // Not inflated by the verification (a log it does not vouch for, a local file),
+            // or not gzip at all (then nothing was hashed: the stored bytes are the records).
+            _ => match maybe_gunzip(file.stored, self.inflate_limit) {
+                Err(reason) => part.skip(file.name, reason),
+                Ok((content, _)) => {
+                    part.add_content(file.name, stored(), &content, verified);
+                }
+            },
+        }
     }
 
     fn unreadable(&self, part: &mut Summarizer, name: &str, why: &Unreadable) {

@@ -12,8 +12,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::record::{Flag, Record};
-use super::summary::{count, slot};
+use super::tally::{add_maps, count, insert_capped, slot, union};
+use crate::records::record::{Flag, Record};
 
 /// Occurrences kept per section (the counts are complete; the list is a sample, oldest
 /// first in file order).
@@ -168,9 +168,7 @@ impl Section {
     fn merge(&mut self, later: Self) {
         self.total += later.total;
         self.failed += later.failed;
-        for (k, n) in later.by_event_name {
-            *self.by_event_name.entry(k).or_insert(0) += n;
-        }
+        add_maps(&mut self.by_event_name, later.by_event_name);
         self.examples.extend(later.examples);
         self.examples.truncate(MAX_EXAMPLES);
     }
@@ -321,18 +319,14 @@ impl Sections {
         self.network_exposure.merge(later.network_exposure);
         self.protection_changes.merge(later.protection_changes);
         self.insight_events.merge(later.insight_events);
-        for (k, n) in later.source_ip_classes {
-            *self.source_ip_classes.entry(k).or_insert(0) += n;
-        }
-        for (k, n) in later.user_agent_families {
-            *self.user_agent_families.entry(k).or_insert(0) += n;
-        }
+        add_maps(&mut self.source_ip_classes, later.source_ip_classes);
+        add_maps(&mut self.user_agent_families, later.user_agent_families);
         for (ip, actors) in later.actors_by_source_ip {
-            let e = self.actors_by_source_ip.entry(ip).or_default();
-            e.extend(actors);
-            while e.len() > MAX_ACTORS_PER_IP {
-                e.pop_last();
-            }
+            union(
+                self.actors_by_source_ip.entry(ip).or_default(),
+                actors,
+                MAX_ACTORS_PER_IP,
+            );
         }
     }
 
@@ -356,14 +350,8 @@ impl Sections {
         let ip = r.source_ip_address.or_empty();
         if !ip.is_empty() {
             // The smallest actors are kept: the same set in any record order.
-            if let Some(set) = slot(&mut self.actors_by_source_ip, ip)
-                && !set.contains(actor)
-                && (set.len() < MAX_ACTORS_PER_IP || set.last().is_some_and(|l| actor < l.as_str()))
-            {
-                set.insert(actor.to_owned());
-                while set.len() > MAX_ACTORS_PER_IP {
-                    set.pop_last();
-                }
+            if let Some(set) = slot(&mut self.actors_by_source_ip, ip) {
+                insert_capped(set, actor, MAX_ACTORS_PER_IP);
             }
         }
         if PROTECTION.contains(&(source, name)) {
@@ -516,7 +504,7 @@ pub fn parse_inventory(bytes: &[u8]) -> Result<Vec<Dormant>, InventoryError> {
 }
 
 /// The inventory identities that made no call in the window. `actors` are the actor keys
-/// seen ([`super::summary::actor_key`]): a user's ARN, a role's issuer ARN plus
+/// seen ([`super::rules::actor_key`]): a user's ARN, a role's issuer ARN plus
 /// `/<session>`, `root@<account>`.
 #[must_use]
 pub fn dormant(inventory: Vec<Dormant>, actors: &BTreeSet<String>) -> Vec<Dormant> {
@@ -545,7 +533,7 @@ mod tests {
 
     fn observe(s: &mut Sections, v: &Value, actor: &str) {
         let text = v.to_string();
-        let Ok(super::super::record::Element::Object(r)) = serde_json::from_str(&text) else {
+        let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) else {
             panic!("not an object: {text}");
         };
         s.observe(&r, actor);

@@ -116,20 +116,8 @@ pub(crate) fn fail(message: &str) -> u8 {
     exit::CANNOT_RUN
 }
 
-/// Replaces control characters (C0, DEL, C1) and bidirectional overrides with U+FFFD, so an
-/// attacker-chosen string cannot move the cursor, fake lines or reorder text in a terminal.
-#[must_use]
-pub fn neutralise(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+/// The presenters' escaping, for the commands that still print through `super::neutralise`.
+pub(crate) use crate::present::escape::neutralise;
 
 /// The shared AWS configuration of every command ([`crate::source::sdk::load`]).
 pub(crate) async fn aws_config(

@@ -4,9 +4,12 @@
 //! - [`report_html`]: the self-contained HTML audit report (askama, `templates/report.html`).
 //! - [`org_html`]: the many-chain verification page (askama, `templates/org.html`).
 //! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
+//! - [`summary`]: the activity summary as JSON, text or Markdown (`summarize --format`).
+//! - [`escape`]: neutralising and Markdown-escaping of attacker-controlled strings.
 
 pub mod escape;
 pub mod org_html;
 pub mod org_text;
 pub mod report_html;
+pub mod summary;
 pub mod verify_text;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use std::collections::BTreeMap;
 
+use crate::activity::summary::Verification;
 use crate::audit::item::FileStatus;
 use crate::chain::findings::{FindingCode, Severity};
 use crate::controls::result::Status;
@@ -426,7 +427,7 @@ fn headline(m: &ReportModel) -> Vec<Card> {
                 "{} record(s) in {} file(s), {}",
                 m.activity.records,
                 m.activity.files.len(),
-                m.activity.verification.replace('_', " ")
+                m.activity.verification.code().replace('_', " ")
             ),
             class: if m.headline.notable.is_empty() {
                 "ok"
@@ -1104,7 +1105,7 @@ fn activity(m: &ReportModel) -> ActivityView {
         }
     }
     for f in &s.skipped.files {
-        notes.push(format!("skipped {}: {}", f.file, f.reason));
+        notes.push(format!("skipped {}: {}", f.file, f.reason.code()));
     }
     let verified = s.files.iter().filter(|f| f.verified).count();
     let rw = &s.read_write;
@@ -1118,7 +1119,7 @@ fn activity(m: &ReportModel) -> ActivityView {
         })
         .collect();
     ActivityView {
-        heading: if s.verification == "verified" {
+        heading: if s.verification == Verification::Verified {
             "Activity in the verified logs"
         } else {
             "Activity in the logs read"

@@ -1,6 +1,6 @@
 //! One `CloudTrail` record, read in a single pass and borrowing from the file's text.
 //!
-//! Only the fields the summary uses are decoded; everything else is skipped without being
+//! Only the fields the consumers read are decoded; everything else is skipped without being
 //! built. The nested objects that matter for a few events only (`requestParameters`,
 //! `responseElements`, `additionalEventData`, `insightDetails`) are kept as raw JSON text
 //! and decoded on demand. Every field is lenient: a value of the wrong type reads as absent,

@@ -1,10 +1,12 @@
 //! Turns one file's bytes into `CloudTrail` records, whatever wrapper they came in.
 //!
-//! Pure: no I/O, no clock. Gzip is recognised by its magic bytes (`1f 8b`), never by the file
-//! name, and inflated up to a cap. Accepted shapes (see [`Shape`]): `{"Records":[...]}`, a bare
-//! JSON array, JSON Lines, `aws cloudtrail lookup-events` output and `EventBridge` envelopes.
-//! Each element of any container is unwrapped the same way, so an array of `EventBridge`
-//! envelopes or JSON Lines of `lookup-events` items also work. Anything else is a [`Skip`].
+//! Pure: no I/O, no clock, and no judgement of the records (that is the consumers' work).
+//! Gzip is recognised by its magic bytes (`1f 8b`), never by the file name, and inflated up
+//! to a cap ([`parse_file`]); bytes the caller already inflated go through [`parse_inflated`].
+//! Accepted shapes (see [`Shape`]): `{"Records":[...]}`, a bare JSON array, JSON Lines,
+//! `aws cloudtrail lookup-events` output and `EventBridge` envelopes. Each element of any
+//! container is unwrapped the same way, so an array of `EventBridge` envelopes or JSON Lines
+//! of `lookup-events` items also work. Anything else is a [`Skip`].
 
 use std::borrow::Cow;
 use std::io::Read as _;
@@ -17,11 +19,12 @@ use serde_json::value::RawValue;
 
 use super::record::{Element, Record, non_strings_are};
 
-/// The container a file's records were found in.
+/// The container a file's records were found in. Serialised as its [`Shape::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     /// `{"Records":[...]}`, what `CloudTrail` writes to S3.
+    #[serde(rename = "cloudtrail")]
     CloudTrail,
     /// A bare JSON array of records.
     JsonArray,
@@ -47,8 +50,9 @@ impl Shape {
     }
 }
 
-/// Why a whole file yielded no records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, thiserror::Error)]
+/// Why a whole file yielded no records. Serialised as its [`Skip::code`], and ordered by it
+/// (so a map of reasons lists in the order of its JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, thiserror::Error)]
 #[serde(rename_all = "snake_case")]
 pub enum Skip {
     /// The file could not be read from disk (set by the caller, never by the parser).
@@ -100,6 +104,18 @@ impl Skip {
     }
 }
 
+impl Ord for Skip {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.code().cmp(other.code())
+    }
+}
+
+impl PartialOrd for Skip {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Problems inside a file that was otherwise accepted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ElementNotes {
@@ -126,13 +142,19 @@ pub struct Parsed {
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Whether `body` starts with the gzip magic bytes (how gzip is recognised, never by name).
+#[must_use]
+pub fn is_gzip(body: &[u8]) -> bool {
+    body.starts_with(&GZIP_MAGIC)
+}
+
 /// Inflates `body` when it starts with the gzip magic bytes (all members, at most `limit`
 /// bytes); returns it unchanged otherwise. The `bool` says whether it was gzip.
 ///
 /// # Errors
 /// [`Skip::GzipInvalid`] for a corrupt stream, [`Skip::TooLarge`] beyond `limit`.
 pub fn maybe_gunzip(body: &[u8], limit: u64) -> Result<(Cow<'_, [u8]>, bool), Skip> {
-    if !body.starts_with(&GZIP_MAGIC) {
+    if !is_gzip(body) {
         return Ok((Cow::Borrowed(body), false));
     }
     let mut out = Vec::new();
@@ -234,7 +256,22 @@ pub fn parse_file(
     each: &mut dyn FnMut(&Record<'_>),
 ) -> Result<Parsed, Skip> {
     let (bytes, gzip) = maybe_gunzip(body, inflate_limit)?;
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    parse_inflated(&bytes, gzip, record_limit, each)
+}
+
+/// As [`parse_file`], for a file whose bytes the caller already inflated (the verification
+/// inflates every log file to hash it): `content` is read as it is, never gunzipped again,
+/// and `gzip` (whether the object as stored was gzip) is reported in [`Parsed::gzip`].
+///
+/// # Errors
+/// A [`Skip`] saying why the file holds no readable records.
+pub fn parse_inflated(
+    content: &[u8],
+    gzip: bool,
+    record_limit: u64,
+    each: &mut dyn FnMut(&Record<'_>),
+) -> Result<Parsed, Skip> {
+    let text = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(Skip::Empty);
     }
@@ -698,6 +735,52 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, [(Some("No".to_owned()), Some("Success".to_owned()))]);
+    }
+
+    #[test]
+    fn shapes_and_skips_serialise_as_their_codes_and_skips_order_by_code() {
+        for shape in [
+            Shape::CloudTrail,
+            Shape::JsonArray,
+            Shape::JsonLines,
+            Shape::LookupEvents,
+            Shape::EventBridge,
+        ] {
+            assert_eq!(serde_json::to_value(shape).unwrap(), shape.code());
+        }
+        let mut skips = [
+            Skip::Unreadable,
+            Skip::GzipInvalid,
+            Skip::TooLarge,
+            Skip::Empty,
+            Skip::NotJson,
+            Skip::DigestFile,
+            Skip::UnknownShape,
+        ];
+        for skip in skips {
+            assert_eq!(serde_json::to_value(skip).unwrap(), skip.code());
+        }
+        skips.sort();
+        let codes: Vec<&str> = skips.iter().map(|s| s.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn inflated_content_parses_as_its_gzip_file() {
+        let doc = br#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#;
+        let mut names = Vec::new();
+        let p = parse_inflated(doc, true, LIMIT, &mut |r: &Record<'_>| {
+            names.push(r.event_name.or_empty().to_owned());
+        });
+        assert_eq!(p, parse_file(&gz(doc), LIMIT));
+        assert_eq!(names, ["A", "B"]);
+        // Already inflated: gzip bytes inside are not inflated again.
+        assert_eq!(
+            parse_inflated(&gz(doc), true, LIMIT, &mut |_| {}),
+            Err(Skip::NotJson)
+        );
     }
 
     #[test]
