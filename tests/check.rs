@@ -1,7 +1,7 @@
 //! `trailproof check` on snapshot fixtures: the answers moto cannot give (delivery times and
 //! errors, `CloudTrail` Lake, MFA Delete, the account-level public access block), the
 //! organization member view, a cross-account bucket, denied calls and advanced selectors.
-//! Each fixture is the generated compliant sample (`trailproof::snapshot::sample`) with one
+//! Each fixture is the generated compliant sample (`trailproof::controls::sample`) with one
 //! thing changed, and each test asserts exact verdicts and evidence.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
@@ -12,11 +12,11 @@ use std::process::Command;
 use trailproof::cli::check::{CheckReport, evaluate};
 use trailproof::controls::catalog::Severity;
 use trailproof::controls::result::{ControlResult, Status};
+use trailproof::controls::sample::{self, ACCOUNT, BUCKET, TRAIL_ARN, absent, denied, ok};
 use trailproof::controls::waivers::CheckConfig;
 use trailproof::snapshot::model::{
     AdvancedSelector, BasicSelector, EventDataStore, FieldSelector, Grant, Outcome, Snapshot,
 };
-use trailproof::snapshot::sample::{self, ACCOUNT, BUCKET, TRAIL_ARN, absent, denied, ok};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

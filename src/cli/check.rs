@@ -12,8 +12,8 @@ use crate::controls::catalog::{self, Framework};
 use crate::controls::eval;
 use crate::controls::result::{ControlResult, Status};
 use crate::controls::waivers::{self, CheckConfig};
-use crate::snapshot::gather::{self, GatherOptions};
-use crate::snapshot::model::{self, Snapshot};
+use crate::snapshot::model::Snapshot;
+use crate::source::snapshot::{self as snapshot_source, SnapshotRequest};
 use crate::time::UtcTime;
 
 /// Where and how to ask AWS (shared by `snapshot` and live `check`).
@@ -33,7 +33,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Maximum API calls in flight.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = SnapshotRequest::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 }
 
@@ -102,16 +102,14 @@ async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
 /// A one-line reason when no snapshot could be taken (credentials).
 pub async fn take_snapshot(args: &AwsArgs) -> Result<Snapshot, String> {
     let conf = load_aws(args).await;
-    let opts = GatherOptions {
+    let request = SnapshotRequest {
         regions: args.regions.clone(),
-        endpoint: args.endpoint_url.clone(),
-        concurrency: args.concurrency.max(1),
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency,
     };
-    let mut snap = Box::pin(gather::gather(&conf, &opts, &now))
+    Box::pin(snapshot_source::gather(&conf, &request, &now))
         .await
-        .map_err(|e| format!("cannot take a snapshot: {e}"))?;
-    snap.regions_limited = args.regions.is_some();
-    Ok(snap)
+        .map_err(|e| format!("cannot take a snapshot: {e}"))
 }
 
 /// Runs `snapshot`.
@@ -128,7 +126,7 @@ pub async fn run_snapshot(args: SnapshotArgs) -> u8 {
     if let Err(e) = crate::source::record::write_atomic(&args.out, &bytes) {
         return fail(&format!("cannot write {}: {e}", args.out.display()));
     }
-    let failed = count_failed_calls(&snap);
+    let failed = snap.failed_calls();
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
@@ -149,50 +147,12 @@ pub async fn run_snapshot(args: SnapshotArgs) -> u8 {
     exit::CLEAN
 }
 
-fn count_failed_calls(snap: &Snapshot) -> usize {
-    // Count through the serialised form: every `Call` has a `result` tag.
-    fn walk(v: &serde_json::Value, n: &mut usize) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if let Some(serde_json::Value::Object(o)) = m.get("outcome")
-                    && matches!(
-                        o.get("result").and_then(serde_json::Value::as_str),
-                        Some("denied" | "failed")
-                    )
-                {
-                    *n += 1;
-                }
-                m.values().for_each(|x| walk(x, n));
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, n)),
-            _ => {}
-        }
-    }
-    let mut n = 0;
-    walk(&serde_json::to_value(snap).unwrap_or_default(), &mut n);
-    n
-}
-
 /// Reads a snapshot file.
 ///
 /// # Errors
 /// A one-line reason when the file is unreadable, not JSON or not a snapshot.
 pub fn read_snapshot(path: &std::path::Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("snapshot {} is not JSON: {e}", path.display()))?;
-    match v.get("schema").and_then(serde_json::Value::as_str) {
-        Some(model::SCHEMA) => {}
-        other => {
-            return Err(format!(
-                "{} is not a {} document (schema {other:?})",
-                path.display(),
-                model::SCHEMA
-            ));
-        }
-    }
-    serde_json::from_value(v).map_err(|e| format!("snapshot {} is malformed: {e}", path.display()))
+    snapshot_source::read(path).map_err(|e| e.to_string())
 }
 
 pub use crate::controls::result::{CheckReport, FrameworkLabel};

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod local;
 pub mod record;
 pub mod s3;
+pub mod snapshot;
 pub mod trail;
 
 /// One entry of a versioned listing (S3 `ListObjectVersions`), newest first per key.
