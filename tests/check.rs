@@ -11,9 +11,9 @@ use std::process::Command;
 
 use trailproof::cli::check::{CheckReport, evaluate};
 use trailproof::controls::catalog::Severity;
+use trailproof::controls::config::CheckConfig;
 use trailproof::controls::result::{ControlResult, Status};
 use trailproof::controls::sample::{self, ACCOUNT, BUCKET, TRAIL_ARN, absent, denied, ok};
-use trailproof::controls::waivers::CheckConfig;
 use trailproof::snapshot::model::{
     AdvancedSelector, BasicSelector, EventDataStore, FieldSelector, Grant, Outcome, Snapshot,
 };

@@ -9,9 +9,10 @@ use clap::Args;
 use super::exit;
 use super::verify::Format;
 use crate::controls::catalog::{self, Framework};
+use crate::controls::config::{self, CheckConfig};
 use crate::controls::eval;
 use crate::controls::result::{ControlResult, Status};
-use crate::controls::waivers::{self, CheckConfig};
+use crate::controls::waivers;
 use crate::snapshot::model::Snapshot;
 use crate::source::snapshot::{self as snapshot_source, SnapshotRequest};
 use crate::time::UtcTime;
@@ -240,7 +241,7 @@ pub fn options(
         None => CheckConfig::default(),
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|t| waivers::parse_config(&t).map_err(|e| e.to_string()))
+            .and_then(|t| config::parse_config(&t).map_err(|e| e.to_string()))
             .map_err(|e| format!("{}: {e}", path.display()))?,
     };
     let as_of = as_of

@@ -1,4 +1,5 @@
-//! What a control evaluation produces: one [`ControlResult`] per control and resource.
+//! What a control evaluation produces: a [`Verdict`] from each evaluator, and one
+//! [`ControlResult`] per control and resource (the verdict with the control's metadata).
 
 use serde::Serialize;
 
@@ -81,6 +82,59 @@ impl Evidence {
             Outcome::Skipped { reason } => serde_json::json!({ "skipped": reason }),
         };
         Self::of(call, "error", value)
+    }
+}
+
+/// What one evaluator decided about one resource: the status, why, and the facts it rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The status.
+    pub status: Status,
+    /// One sentence saying why.
+    pub reason: String,
+    /// The facts it rests on.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Verdict {
+    /// A verdict of `status`.
+    #[must_use]
+    pub fn new(status: Status, reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            evidence,
+        }
+    }
+
+    /// [`Status::Pass`].
+    #[must_use]
+    pub fn pass(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Pass, reason, evidence)
+    }
+
+    /// [`Status::Fail`].
+    #[must_use]
+    pub fn fail(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Fail, reason, evidence)
+    }
+
+    /// [`Status::Error`].
+    #[must_use]
+    pub fn error(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Error, reason, evidence)
+    }
+
+    /// [`Status::NotApplicable`], with no evidence.
+    #[must_use]
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Self::new(Status::NotApplicable, reason, Vec::new())
+    }
+
+    /// Whether the status is [`Status::Pass`].
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.status == Status::Pass
     }
 }
 
