@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::activity::summary::Summary;
-use crate::controls::result::CheckReport;
+use crate::report::check::CheckReport;
 use crate::report::verify::{Tool, VerifyReport};
 
 /// The schema tag of the report JSON.
