@@ -1,7 +1,7 @@
 //! `trailproof check` on snapshot fixtures: the answers moto cannot give (delivery times and
 //! errors, `CloudTrail` Lake, MFA Delete, the account-level public access block), the
 //! organization member view, a cross-account bucket, denied calls and advanced selectors.
-//! Each fixture is the generated compliant sample (`trailproof::snapshot::sample`) with one
+//! Each fixture is the generated compliant sample (`trailproof::controls::sample`) with one
 //! thing changed, and each test asserts exact verdicts and evidence.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
@@ -9,14 +9,15 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use trailproof::cli::check::{CheckReport, evaluate};
 use trailproof::controls::catalog::Severity;
+use trailproof::controls::config::CheckConfig;
 use trailproof::controls::result::{ControlResult, Status};
-use trailproof::controls::waivers::CheckConfig;
+use trailproof::controls::sample::{self, ACCOUNT, BUCKET, TRAIL_ARN, absent, denied, ok};
+use trailproof::report::check::{CheckReport, CheckRequest, build};
 use trailproof::snapshot::model::{
     AdvancedSelector, BasicSelector, EventDataStore, FieldSelector, Grant, Outcome, Snapshot,
 };
-use trailproof::snapshot::sample::{self, ACCOUNT, BUCKET, TRAIL_ARN, absent, denied, ok};
+use trailproof::vocab::Outcome as RunOutcome;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,7 +25,7 @@ fn repo() -> PathBuf {
 
 fn check(snap: &Snapshot) -> CheckReport {
     let as_of = trailproof::time::parse_user_time(&snap.taken_at).unwrap();
-    evaluate(snap, &CheckConfig::default(), None, as_of, false)
+    build(snap, &CheckRequest::default(), as_of)
 }
 
 fn one<'a>(r: &'a CheckReport, id: &str, resource: &str) -> &'a ControlResult {
@@ -106,7 +107,7 @@ fn compliant_sample_passes_every_control() {
         r.results.iter().filter(|x| x.control_id == "CT-21").count(),
         14
     );
-    assert_eq!(r.exit_code, 0);
+    assert_eq!(r.outcome, RunOutcome::Clean);
     let ct02 = one(&r, "CT-02", &account_level());
     assert_eq!(
         ct02.reason,
@@ -153,7 +154,7 @@ fn delivery_errors_and_stale_digests_fail_ct06_while_the_settings_controls_pass(
     for id in ["CT-08", "CT-19"] {
         assert_eq!(one(&r, id, TRAIL_ARN).status, Status::Pass, "{id}");
     }
-    assert_eq!(r.exit_code, 1);
+    assert_eq!(r.outcome, RunOutcome::Findings);
 }
 
 #[test]
@@ -200,7 +201,7 @@ fn lake_stores_need_a_customer_key_and_retention_and_denials_are_errors() {
         "{}",
         err.reason
     );
-    assert_eq!(r.exit_code, 3);
+    assert_eq!(r.outcome, RunOutcome::Incomplete);
 
     for v in s.event_data_stores.values_mut() {
         *v = ok("cloudtrail:ListEventDataStores", "us-east-1", vec![]);
@@ -378,15 +379,20 @@ fn organization_trail_seen_from_a_member_account_is_manual_never_fail() {
             .collect::<Vec<_>>()
     );
     assert_eq!(one(&r, "CT-10", sample::KEY_ARN).account, ACCOUNT);
-    assert_eq!(r.exit_code, 0);
-    let strict = evaluate(
+    assert_eq!(r.outcome, RunOutcome::Clean);
+    let strict = build(
         &member_view(),
-        &CheckConfig::default(),
-        None,
+        &CheckRequest {
+            strict: true,
+            ..CheckRequest::default()
+        },
         trailproof::time::parse_user_time(sample::TAKEN_AT).unwrap(),
-        true,
     );
-    assert_eq!(strict.exit_code, 1, "--strict: MANUAL counts");
+    assert_eq!(
+        strict.outcome,
+        RunOutcome::Findings,
+        "--strict: MANUAL counts"
+    );
 }
 
 #[test]
@@ -406,7 +412,7 @@ fn organization_trail_seen_from_the_management_account_is_evaluated() {
         one(&r, "CT-01", &account_level()).reason,
         format!("organization trail {TRAIL_ARN} is logging")
     );
-    assert_eq!(r.exit_code, 0);
+    assert_eq!(r.outcome, RunOutcome::Clean);
 }
 
 #[test]
@@ -451,7 +457,7 @@ fn denied_calls_in_the_accounts_own_reach_are_errors_naming_the_action() {
             x.reason
         );
     }
-    assert_eq!(r.exit_code, 3);
+    assert_eq!(r.outcome, RunOutcome::Incomplete);
 
     let mut s = sample::compliant();
     for d in s.describe_trails.values_mut() {
@@ -677,8 +683,12 @@ fn broad_cloudtrail_permissions_fail_unless_break_glass() {
     let mut config = CheckConfig::default();
     config.settings.break_glass_principals = vec![format!("arn:aws:iam::{ACCOUNT}:user/ops")];
     let as_of = trailproof::time::parse_user_time(sample::TAKEN_AT).unwrap();
-    let r = evaluate(&s, &config, None, as_of, false);
-    assert_eq!(r.exit_code, 0);
+    let request = CheckRequest {
+        config,
+        ..CheckRequest::default()
+    };
+    let r = build(&s, &request, as_of);
+    assert_eq!(r.outcome, RunOutcome::Clean);
 }
 
 // ---- through the binary -----------------------------------------------------------------

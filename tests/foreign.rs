@@ -114,7 +114,7 @@ fn report(c: &Case, dir: &Path) -> (i32, String, String) {
     let snapshot = dir.join("snapshot.json");
     std::fs::write(
         &snapshot,
-        serde_json::to_vec(&trailproof::snapshot::sample::compliant()).expect("json"),
+        serde_json::to_vec(&trailproof::controls::sample::compliant()).expect("json"),
     )
     .expect("snapshot");
     let page = dir.join("report.html");

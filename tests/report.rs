@@ -257,7 +257,7 @@ fn hostile_records_stay_text_in_a_real_browser() {
     .unwrap();
 
     // Hostile text in the account's own answers too (a tag key on the trail).
-    let mut snap = trailproof::snapshot::sample::compliant();
+    let mut snap = trailproof::controls::sample::compliant();
     for d in snap.trails.values_mut() {
         if let trailproof::snapshot::model::Outcome::Ok { value } = &mut d.tags.outcome {
             for s in HOSTILE {

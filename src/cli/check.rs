@@ -1,5 +1,7 @@
 //! `trailproof snapshot` (record every answer the controls need) and `trailproof check`
-//! (evaluate the control catalog, live or from a snapshot).
+//! (evaluate the control catalog, live or from a snapshot): arguments → [`SnapshotRequest`]
+//! and [`CheckRequest`] → [`snapshot_source::gather`] or [`snapshot_source::read`], then
+//! [`check_report::build`] → [`crate::present::compliance`] → the exit code of the outcome.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -8,12 +10,12 @@ use clap::Args;
 
 use super::exit;
 use super::verify::Format;
+use super::{fail, now};
 use crate::controls::catalog::{self, Framework};
-use crate::controls::eval;
-use crate::controls::result::{ControlResult, Status};
-use crate::controls::waivers::{self, CheckConfig};
-use crate::snapshot::gather::{self, GatherOptions};
-use crate::snapshot::model::{self, Snapshot};
+use crate::controls::config::{self, CheckConfig};
+use crate::report::check::{self as check_report, CheckRequest};
+use crate::snapshot::model::Snapshot;
+use crate::source::snapshot::{self as snapshot_source, SnapshotRequest};
 use crate::time::UtcTime;
 
 /// Where and how to ask AWS (shared by `snapshot` and live `check`).
@@ -33,7 +35,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Maximum API calls in flight.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = SnapshotRequest::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 }
 
@@ -76,8 +78,6 @@ pub struct CheckArgs {
     pub aws: AwsArgs,
 }
 
-use super::{fail, neutralise as printable, now};
-
 async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
     let started = std::time::Instant::now();
     let conf = super::aws_config(
@@ -102,16 +102,14 @@ async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
 /// A one-line reason when no snapshot could be taken (credentials).
 pub async fn take_snapshot(args: &AwsArgs) -> Result<Snapshot, String> {
     let conf = load_aws(args).await;
-    let opts = GatherOptions {
+    let request = SnapshotRequest {
         regions: args.regions.clone(),
-        endpoint: args.endpoint_url.clone(),
-        concurrency: args.concurrency.max(1),
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency,
     };
-    let mut snap = Box::pin(gather::gather(&conf, &opts, &now))
+    Box::pin(snapshot_source::gather(&conf, &request, &now))
         .await
-        .map_err(|e| format!("cannot take a snapshot: {e}"))?;
-    snap.regions_limited = args.regions.is_some();
-    Ok(snap)
+        .map_err(|e| format!("cannot take a snapshot: {e}"))
 }
 
 /// Runs `snapshot`.
@@ -128,7 +126,7 @@ pub async fn run_snapshot(args: SnapshotArgs) -> u8 {
     if let Err(e) = crate::source::record::write_atomic(&args.out, &bytes) {
         return fail(&format!("cannot write {}: {e}", args.out.display()));
     }
-    let failed = count_failed_calls(&snap);
+    let failed = snap.failed_calls();
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
@@ -149,123 +147,16 @@ pub async fn run_snapshot(args: SnapshotArgs) -> u8 {
     exit::CLEAN
 }
 
-fn count_failed_calls(snap: &Snapshot) -> usize {
-    // Count through the serialised form: every `Call` has a `result` tag.
-    fn walk(v: &serde_json::Value, n: &mut usize) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if let Some(serde_json::Value::Object(o)) = m.get("outcome")
-                    && matches!(
-                        o.get("result").and_then(serde_json::Value::as_str),
-                        Some("denied" | "failed")
-                    )
-                {
-                    *n += 1;
-                }
-                m.values().for_each(|x| walk(x, n));
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, n)),
-            _ => {}
-        }
-    }
-    let mut n = 0;
-    walk(&serde_json::to_value(snap).unwrap_or_default(), &mut n);
-    n
-}
-
 /// Reads a snapshot file.
 ///
 /// # Errors
 /// A one-line reason when the file is unreadable, not JSON or not a snapshot.
 pub fn read_snapshot(path: &std::path::Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("snapshot {} is not JSON: {e}", path.display()))?;
-    match v.get("schema").and_then(serde_json::Value::as_str) {
-        Some(model::SCHEMA) => {}
-        other => {
-            return Err(format!(
-                "{} is not a {} document (schema {other:?})",
-                path.display(),
-                model::SCHEMA
-            ));
-        }
-    }
-    serde_json::from_value(v).map_err(|e| format!("snapshot {} is malformed: {e}", path.display()))
+    snapshot_source::read(path).map_err(|e| e.to_string())
 }
 
-pub use crate::controls::result::{CheckReport, FrameworkLabel};
-
-/// Exit code of a `check`: unwaived FAIL → 1; else unwaived ERROR → 3; else unwaived
-/// MANUAL under `--strict` → 1; else 0.
-#[must_use]
-pub fn exit_for(results: &[ControlResult], strict: bool) -> u8 {
-    let live = |s: Status| results.iter().any(|r| !r.waived && r.status == s);
-    if live(Status::Fail) || (strict && live(Status::Manual) && !live(Status::Error)) {
-        exit::FINDINGS
-    } else if live(Status::Error) {
-        exit::INCOMPLETE
-    } else {
-        exit::CLEAN
-    }
-}
-
-/// Evaluates a snapshot into a report (pure).
-#[must_use]
-pub fn evaluate(
-    snap: &Snapshot,
-    config: &CheckConfig,
-    framework: Option<&Framework>,
-    as_of: UtcTime,
-    strict: bool,
-) -> CheckReport {
-    let mut results = eval::evaluate(snap, &config.settings, as_of);
-    if let Some(fw) = framework {
-        results = eval::select_framework(results, fw);
-    }
-    let waivers = waivers::apply(&mut results, &config.waivers, as_of.date_naive());
-    let mut summary = std::collections::BTreeMap::new();
-    for s in [
-        Status::Pass,
-        Status::Fail,
-        Status::Manual,
-        Status::Error,
-        Status::NotApplicable,
-    ] {
-        summary.insert(
-            s.word(),
-            results
-                .iter()
-                .filter(|r| !r.waived && r.status == s)
-                .count(),
-        );
-    }
-    summary.insert("WAIVED", results.iter().filter(|r| r.waived).count());
-    let code = exit_for(&results, strict);
-    CheckReport {
-        schema: "trailproof.check/1",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        account: snap
-            .identity
-            .value()
-            .map_or_else(|| "unknown".to_owned(), |i| i.account.clone()),
-        snapshot_taken_at: snap.taken_at.clone(),
-        as_of: crate::time::format_rfc3339(&as_of),
-        regions: snap.scanned_regions.clone(),
-        framework: framework.map(|f| FrameworkLabel {
-            selector: f.selector(),
-            name: f.name(),
-        }),
-        summary,
-        exit_code: code,
-        outcome: exit::outcome_word(code),
-        waivers,
-        results,
-    }
-}
-
-/// `--framework`, `--config` and `--as-of`, parsed (shared by `check` and `report`).
+/// `--framework`, `--config` and `--as-of`, parsed (shared by `check` and `report`): the
+/// request (not strict) and the time asked for.
 ///
 /// # Errors
 /// The one-line reason for an unknown framework, an unreadable or invalid configuration, or
@@ -274,20 +165,25 @@ pub fn options(
     framework: Option<&str>,
     config: Option<&std::path::Path>,
     as_of: Option<&str>,
-) -> Result<(Option<Framework>, CheckConfig, Option<UtcTime>), String> {
+) -> Result<(CheckRequest, Option<UtcTime>), String> {
     let framework = framework.map(parse_framework).transpose()?;
     let config = match config {
         None => CheckConfig::default(),
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|t| waivers::parse_config(&t).map_err(|e| e.to_string()))
+            .and_then(|t| config::parse_config(&t).map_err(|e| e.to_string()))
             .map_err(|e| format!("{}: {e}", path.display()))?,
     };
     let as_of = as_of
         .map(crate::time::parse_user_time)
         .transpose()
         .map_err(|e| format!("--as-of: {e}"))?;
-    Ok((framework, config, as_of))
+    let request = CheckRequest {
+        framework,
+        config,
+        strict: false,
+    };
+    Ok((request, as_of))
 }
 
 /// A `--framework` selector (shared by `check`, `report` and `controls`).
@@ -304,7 +200,7 @@ pub fn parse_framework(selector: &str) -> Result<Framework, String> {
 
 /// Runs `check`.
 pub async fn run_check(args: CheckArgs) -> u8 {
-    let (framework, config, as_of) = match options(
+    let (mut request, as_of) = match options(
         args.framework.as_deref(),
         args.config.as_deref(),
         args.as_of.as_deref(),
@@ -312,6 +208,7 @@ pub async fn run_check(args: CheckArgs) -> u8 {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    request.strict = args.strict;
     let snap = match &args.snapshot {
         Some(path) => read_snapshot(path),
         None => Box::pin(take_snapshot(&args.aws)).await,
@@ -326,86 +223,13 @@ pub async fn run_check(args: CheckArgs) -> u8 {
             snap.taken_at
         ));
     };
-    let report = evaluate(&snap, &config, framework.as_ref(), as_of, args.strict);
+    let mut report = check_report::build(&snap, &request, as_of);
+    let code = exit::code(report.outcome);
+    report.exit_code = Some(code);
     let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &report);
-            let _ = writeln!(out);
-        }
-        Format::Text => render_text(&mut out, &report),
-    }
-    report.exit_code
-}
-
-fn render_text(out: &mut impl std::io::Write, r: &CheckReport) {
-    let fw = r.framework.as_ref().map(|f| f.name.clone());
-    let _ = writeln!(
-        out,
-        "Compliance of account {} as of {} (snapshot {}; regions: {})",
-        r.account,
-        r.as_of,
-        r.snapshot_taken_at,
-        r.regions.join(", ")
-    );
-    let _ = writeln!(out);
-    for x in &r.results {
-        let id = match &x.check {
-            Some(c) => format!("{} {c}", x.control_id),
-            None => x.control_id.to_owned(),
-        };
-        let status = if x.waived {
-            format!("{} (waived)", x.status.word())
-        } else {
-            x.status.word().to_owned()
-        };
-        let severity = format!("{:?}", x.severity).to_lowercase();
-        let req = match &fw {
-            Some(name) => {
-                let ids: Vec<&str> = x.frameworks.iter().map(|f| f.id).collect();
-                format!("{name} {:<10} ", ids.join(","))
-            }
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "{id:<15} {status:<14} {severity:<8} {req}{}",
-            printable(&x.resource)
-        );
-        let _ = writeln!(out, "    {}", printable(&x.reason));
-        if let Some(w) = &x.waiver {
-            let _ = writeln!(
-                out,
-                "    waived until {}: {}",
-                w.expires,
-                printable(&w.reason)
-            );
-        }
-    }
-    let _ = writeln!(out);
-    for w in &r.waivers.expired {
-        let _ = writeln!(
-            out,
-            "waiver for {} {} expired on {} and no longer applies: {}",
-            w.control,
-            printable(&w.resource),
-            w.expires,
-            printable(&w.reason)
-        );
-    }
-    for w in &r.waivers.unused {
-        let _ = writeln!(
-            out,
-            "waiver for {} {} matched no result",
-            w.control,
-            printable(&w.resource)
-        );
-    }
-    let counts: Vec<String> = r
-        .summary
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect();
-    let _ = writeln!(out, "Results: {} ({})", counts.join(", "), r.outcome);
+    let _ = match args.format {
+        Format::Json => crate::present::compliance::write_json(&mut out, &report),
+        Format::Text => crate::present::compliance::write_text(&mut out, &report),
+    };
+    code
 }

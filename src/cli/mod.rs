@@ -116,9 +116,6 @@ pub(crate) fn fail(message: &str) -> u8 {
     exit::CANNOT_RUN
 }
 
-/// The presenters' escaping, for the commands that still print through `super::neutralise`.
-pub(crate) use crate::present::escape::neutralise;
-
 /// The shared AWS configuration of every command ([`crate::source::sdk::load`]).
 pub(crate) async fn aws_config(
     profile: Option<&str>,

@@ -173,7 +173,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         args.config.as_deref(),
         args.as_of.as_deref(),
     );
-    let (framework, config, as_of) = match options {
+    let (request, as_of) = match options {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
@@ -203,9 +203,13 @@ pub async fn run(args: ReportArgs) -> u8 {
     let rules_now = as_of
         .or_else(|| crate::time::parse_user_time(&snapshot.taken_at).ok())
         .unwrap_or_else(now);
-    let compliance = check::evaluate(&snapshot, &config, framework.as_ref(), rules_now, false);
+    let mut compliance = crate::report::check::build(&snapshot, &request, rules_now);
+    compliance.exit_code = Some(exit::code(compliance.outcome));
     let generated = as_of.unwrap_or_else(now);
-    let code = exit::worst(exit::code(integrity.outcome), compliance.exit_code);
+    let code = exit::worst(
+        exit::code(integrity.outcome),
+        exit::code(compliance.outcome),
+    );
     let model = ReportModel::new(
         Tool::default(),
         crate::time::format_rfc3339(&generated),

@@ -838,6 +838,17 @@ pub fn ids_in(def: &ControlDef, framework: &Framework) -> Vec<&'static str> {
         .collect()
 }
 
+/// The controls `trailproof controls` lists: every control, or only those mapped to
+/// `framework`, each with its ids in that framework (empty without one). Catalog order.
+#[must_use]
+pub fn listing(framework: Option<&Framework>) -> Vec<(&'static ControlDef, Vec<&'static str>)> {
+    CATALOG
+        .iter()
+        .map(|def| (def, framework.map(|fw| ids_in(def, fw)).unwrap_or_default()))
+        .filter(|(_, ids)| framework.is_none() || !ids.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,6 @@
-//! What a control evaluation produces: one [`ControlResult`] per control and resource.
+//! What a control evaluation produces: a [`Verdict`] from each evaluator, and one
+//! [`ControlResult`] per control and resource (the verdict with the control's metadata).
+//! Data only: the document that gathers them is [`crate::report::check`]'s.
 
 use serde::Serialize;
 
@@ -84,6 +86,59 @@ impl Evidence {
     }
 }
 
+/// What one evaluator decided about one resource: the status, why, and the facts it rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The status.
+    pub status: Status,
+    /// One sentence saying why.
+    pub reason: String,
+    /// The facts it rests on.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Verdict {
+    /// A verdict of `status`.
+    #[must_use]
+    pub fn new(status: Status, reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            evidence,
+        }
+    }
+
+    /// [`Status::Pass`].
+    #[must_use]
+    pub fn pass(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Pass, reason, evidence)
+    }
+
+    /// [`Status::Fail`].
+    #[must_use]
+    pub fn fail(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Fail, reason, evidence)
+    }
+
+    /// [`Status::Error`].
+    #[must_use]
+    pub fn error(reason: impl Into<String>, evidence: Vec<Evidence>) -> Self {
+        Self::new(Status::Error, reason, evidence)
+    }
+
+    /// [`Status::NotApplicable`], with no evidence.
+    #[must_use]
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Self::new(Status::NotApplicable, reason, Vec::new())
+    }
+
+    /// Whether the status is [`Status::Pass`].
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.status == Status::Pass
+    }
+}
+
 /// A waiver that applied to a result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverNote {
@@ -129,42 +184,4 @@ pub struct ControlResult {
     /// The waiver, when one applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverNote>,
-}
-
-/// The outcome of `check` as a document (`trailproof.check/1`).
-#[derive(Debug, Serialize)]
-pub struct CheckReport {
-    /// `trailproof.check/1`.
-    pub schema: &'static str,
-    /// Tool version.
-    pub tool_version: &'static str,
-    /// Account evaluated.
-    pub account: String,
-    /// When the snapshot was taken.
-    pub snapshot_taken_at: String,
-    /// "Now" of the time-dependent rules.
-    pub as_of: String,
-    /// Regions scanned.
-    pub regions: Vec<String>,
-    /// The framework selected, if any.
-    pub framework: Option<FrameworkLabel>,
-    /// Results per status (unwaived), and how many were waived.
-    pub summary: std::collections::BTreeMap<&'static str, usize>,
-    /// Exit code and its word.
-    pub exit_code: u8,
-    /// `clean`, `findings`, `incomplete`.
-    pub outcome: &'static str,
-    /// What happened to the waivers.
-    pub waivers: super::waivers::WaiverReport,
-    /// One result per control and resource.
-    pub results: Vec<ControlResult>,
-}
-
-/// A selected framework.
-#[derive(Debug, Serialize)]
-pub struct FrameworkLabel {
-    /// What was typed, e.g. `cis-3.0`.
-    pub selector: String,
-    /// Display name, e.g. `CIS 3.0`.
-    pub name: String,
 }

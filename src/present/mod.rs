@@ -1,12 +1,14 @@
 //! Presenters: each turns a report model into one output format. They only format: no
 //! verdict, count or outcome is decided here.
 //!
+//! - [`compliance`]: the `check` document and the `controls` catalog, as text or JSON.
 //! - [`report_html`]: the self-contained HTML audit report (askama, `templates/report.html`).
 //! - [`org_html`]: the many-chain verification page (askama, `templates/org.html`).
 //! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
 //! - [`summary`]: the activity summary as JSON, text or Markdown (`summarize --format`).
 //! - [`escape`]: neutralising and Markdown-escaping of attacker-controlled strings.
 
+pub mod compliance;
 pub mod escape;
 pub mod org_html;
 pub mod org_text;

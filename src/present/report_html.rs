@@ -756,7 +756,7 @@ fn compliance(m: &ReportModel) -> ComplianceView {
         ));
     }
     ComplianceView {
-        summary: format!("Outcome {}: {}", c.outcome, counts.join(", ")),
+        summary: format!("Outcome {}: {}", c.outcome.word(), counts.join(", ")),
         framework: c.framework.as_ref().map(|f| f.name.clone()),
         snapshot_taken_at: c.snapshot_taken_at.clone(),
         rows: c

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use crate::activity::summary::Summary;
-use crate::controls::result::CheckReport;
+use crate::report::check::CheckReport;
 use crate::report::verify::VerifyReport;
 use crate::vocab::Tool;
 
@@ -99,7 +99,7 @@ impl ReportModel {
             window_end: window(|c| &c.requested_end),
             headline: Headline {
                 integrity: integrity.outcome.word().to_owned(),
-                compliance: compliance.outcome.to_owned(),
+                compliance: compliance.outcome.word().to_owned(),
                 notable: notable(&activity),
             },
             integrity,

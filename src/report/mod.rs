@@ -4,8 +4,10 @@
 //! - [`verify`]: one trail's verification (`trailproof.verify/1`).
 //! - [`org`]: many chains of an organization trail, and the merge of shares
 //!   (`trailproof.verify-org/1`).
+//! - [`check`]: the compliance controls on one snapshot (`trailproof.check/1`).
 //! - [`audit`]: the audit report (`trailproof.report/1`): integrity, compliance, activity.
 
 pub mod audit;
+pub mod check;
 pub mod org;
 pub mod verify;

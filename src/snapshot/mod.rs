@@ -1,11 +1,7 @@
 //! The compliance snapshot: what `trailproof snapshot` records and `trailproof check`
-//! evaluates.
+//! evaluates, as plain serialisable data (pure: no I/O, no clock).
 //!
-//! [`model`] is the serialisable data (pure). [`gather`] is the only part that talks to AWS:
-//! it asks every read-only question the controls need and records each answer, denial or
-//! failure as a [`model::Call`].
+//! [`model`] is the data. The AWS calls that gather it live with the other AWS code, in
+//! [`crate::source::snapshot`]; the controls that evaluate it in [`crate::controls`].
 
-pub mod gather;
 pub mod model;
-#[cfg(feature = "fixture")]
-pub mod sample;

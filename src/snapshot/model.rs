@@ -148,6 +148,36 @@ pub struct Snapshot {
     pub iam_policies: Call<Vec<IamPolicy>>,
 }
 
+impl Snapshot {
+    /// How many recorded calls were denied or failed (each becomes an ERROR or MANUAL
+    /// result).
+    #[must_use]
+    pub fn failed_calls(&self) -> usize {
+        // Count through the serialised form: every `Call` has an `outcome` with a `result`
+        // tag, wherever it sits in the document.
+        fn walk(v: &serde_json::Value, n: &mut usize) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::Object(o)) = m.get("outcome")
+                        && matches!(
+                            o.get("result").and_then(serde_json::Value::as_str),
+                            Some("denied" | "failed")
+                        )
+                    {
+                        *n += 1;
+                    }
+                    m.values().for_each(|x| walk(x, n));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, n)),
+                _ => {}
+            }
+        }
+        let mut n = 0;
+        walk(&serde_json::to_value(self).unwrap_or_default(), &mut n);
+        n
+    }
+}
+
 /// `sts:GetCallerIdentity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {

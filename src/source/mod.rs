@@ -19,6 +19,7 @@ pub mod memory;
 pub mod record;
 pub mod s3;
 pub mod sdk;
+pub mod snapshot;
 pub mod trail;
 
 /// One entry of a versioned listing (S3 `ListObjectVersions`), newest first per key.

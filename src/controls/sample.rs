@@ -1,16 +1,18 @@
-//! A generated snapshot of a compliant account, matching the bundled sample trail
-//! (`testdata/sample`): the base every snapshot fixture test mutates, and the sample
-//! `trailproof check --snapshot` reads. Test support only (feature `fixture`).
+//! A generated snapshot of an account that passes every control, matching the bundled
+//! sample trail (`testdata/sample`): the base every snapshot fixture test mutates, and the
+//! sample `trailproof check --snapshot` reads. It lives with the controls because it is
+//! compliant by their definition (its metric filters implement [`CIS_ITEMS`]). Test
+//! support only (feature `fixture`); it must never be used to decide a verdict.
 
 use std::collections::BTreeMap;
 
-use super::model::{
+use super::monitoring::CIS_ITEMS;
+use crate::snapshot::model::{
     AdvancedSelector, Alarm, BucketDetails, Call, EventDataStore, EventSelectors, FieldSelector,
     Grant, IamPolicy, Identity, KeyDetails, KeyMetadata, LifecycleRule, LogGroup, LogGroupDetails,
     LoggingTarget, MetricFilter, MetricName, ObjectLock, Outcome, PublicAccessBlock, RegionState,
     SCHEMA, Snapshot, Subscription, Trail, TrailDetails, TrailStatus, Transition, Versioning,
 };
-use crate::controls::monitoring::CIS_ITEMS;
 
 /// The sample account.
 pub const ACCOUNT: &str = "111122223333";
