@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::common::Format;
+use super::common::{fail, now};
 use super::exit;
-use super::verify::Format;
-use super::{fail, now};
 use crate::controls::catalog::{self, Framework};
 use crate::controls::config::{self, CheckConfig};
 use crate::report::check::{self as check_report, CheckRequest};
@@ -80,7 +80,7 @@ pub struct CheckArgs {
 
 async fn load_aws(args: &AwsArgs) -> aws_config::SdkConfig {
     let started = std::time::Instant::now();
-    let conf = super::aws_config(
+    let conf = super::common::aws_config(
         args.profile.as_deref(),
         args.region.as_deref(),
         std::time::Duration::from_mins(1),

@@ -4,33 +4,17 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
 
-use clap::{Args, CommandFactory as _};
+use clap::CommandFactory as _;
 
+use super::command::{Cli, CompletionsArgs, ManArgs};
+use super::common::fail;
 use super::exit;
-
-/// Options of `completions`.
-#[derive(Debug, Args)]
-pub struct CompletionsArgs {
-    /// Shell to write the completion script for.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-}
-
-/// Options of `man`.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// Write `trailproof.1` and one page per subcommand (`trailproof-verify.1`, …) into
-    /// this folder (created) instead of printing `trailproof.1` on stdout.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
 
 /// Writes the completion script on stdout.
 #[must_use]
 pub fn run_completions(args: &CompletionsArgs) -> u8 {
-    let mut cmd = super::Cli::command();
+    let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "trailproof", &mut script);
     write_stdout(&script)
@@ -42,7 +26,7 @@ pub fn run_completions(args: &CompletionsArgs) -> u8 {
 /// # Errors
 /// The I/O error of rendering (into memory, so none in practice).
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = super::Cli::command().disable_help_subcommand(true);
+    let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut pages = Vec::new();
     let mut pending = vec![cmd];
@@ -119,7 +103,7 @@ fn roff_text(s: &str) -> String {
 pub fn run_man(args: &ManArgs) -> u8 {
     let pages = match man_pages() {
         Ok(p) => p,
-        Err(e) => return super::fail(&format!("cannot render the manual pages: {e}")),
+        Err(e) => return fail(&format!("cannot render the manual pages: {e}")),
     };
     let Some(dir) = &args.out else {
         return pages
@@ -130,7 +114,7 @@ pub fn run_man(args: &ManArgs) -> u8 {
     for (name, roff) in &pages {
         let path = dir.join(name);
         if let Err(e) = crate::source::record::write_atomic(&path, roff) {
-            return super::fail(&format!("cannot write {}: {e}", path.display()));
+            return fail(&format!("cannot write {}: {e}", path.display()));
         }
         let _ = writeln!(listing, "{}", path.display());
     }
@@ -143,6 +127,6 @@ fn write_stdout(bytes: &[u8]) -> u8 {
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => exit::CLEAN,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::CLEAN,
-        Err(e) => super::fail(&format!("cannot write to stdout: {e}")),
+        Err(e) => fail(&format!("cannot write to stdout: {e}")),
     }
 }

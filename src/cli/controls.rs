@@ -4,8 +4,8 @@
 
 use clap::Args;
 
+use super::common::Format;
 use super::exit;
-use super::verify::Format;
 use crate::controls::catalog;
 use crate::present::compliance;
 
@@ -26,7 +26,7 @@ pub fn run(args: &ControlsArgs) -> u8 {
     let framework = match args.framework.as_deref().map(super::check::parse_framework) {
         None => None,
         Some(Ok(fw)) => Some(fw),
-        Some(Err(e)) => return super::fail(&e),
+        Some(Err(e)) => return super::common::fail(&e),
     };
     let rows = catalog::listing(framework.as_ref());
     let mut out = std::io::stdout().lock();

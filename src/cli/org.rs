@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::common::Format;
 use super::exit;
-use super::verify::{Format, VerifyArgs};
+use super::verify::VerifyArgs;
 use crate::audit::org::{OrgRequest, run_org};
 use crate::present::org_text::render_text;
 use crate::report::org::{MergeError, OrgReport, SCHEMA, from_run, merge};

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::check::{self, AwsArgs};
+use super::common::{fail, now};
+use super::exit;
 use super::verify::VerifyArgs;
-use super::{exit, fail, now};
 use crate::activity::summary::Summary;
 use crate::audit::fetcher::Stored;
 use crate::audit::item::Item;
@@ -160,7 +161,7 @@ async fn verify_and_summarise(
     integrity.exit_code = Some(exit::code(integrity.outcome));
     let summary = consumer.finish();
     tracing::info!(
-        elapsed_ms = super::elapsed_ms(phase),
+        elapsed_ms = super::common::elapsed_ms(phase),
         "verified and summarised"
     );
     Ok((integrity, summary, evidence.0))
@@ -182,7 +183,10 @@ pub async fn run(args: ReportArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    tracing::info!(elapsed_ms = super::elapsed_ms(phase), "snapshot ready");
+    tracing::info!(
+        elapsed_ms = super::common::elapsed_ms(phase),
+        "snapshot ready"
+    );
 
     let trail_arn = args.verify.trail.trail_arn.clone().unwrap_or_default();
     let (integrity, summary, mut inputs) = match verify_and_summarise(&args).await {

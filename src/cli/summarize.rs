@@ -16,8 +16,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::common::fail;
+use super::exit;
 use super::trail::TrailArgs;
-use super::{exit, fail};
 use crate::activity::aggregate::Summarizer;
 use crate::activity::consumer::SummaryConsumer;
 use crate::activity::summary::Summary;
@@ -125,7 +126,7 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
     };
     let req = VerifyRequest {
         trail,
-        now: super::now(),
+        now: super::common::now(),
         checks: Checks::Full,
         state: None,
         limits,

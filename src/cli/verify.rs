@@ -7,8 +7,9 @@
 use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::common::{Format, now};
 use super::exit;
 use super::trail::TrailArgs;
 use crate::audit::fetch::fetch;
@@ -22,15 +23,6 @@ use crate::audit::tally::RegionSummary;
 use crate::limits::Limits;
 use crate::present::verify_text::{Lines, VerifyText, ratios};
 use crate::report::verify::Builder;
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// The reference's text.
-    Text,
-    /// One JSON document (schema `trailproof.verify/1`).
-    Json,
-}
 
 /// Options of `verify`: those of `aws cloudtrail validate-logs` plus the globals scripts pass.
 #[derive(Debug, Clone, Args)]
@@ -99,7 +91,7 @@ impl VerifyArgs {
     pub fn request(&self) -> Result<VerifyRequest, String> {
         Ok(VerifyRequest {
             trail: self.trail.request()?,
-            now: super::now(),
+            now: now(),
             checks: if self.reference_only {
                 Checks::ReferenceOnly
             } else {
@@ -121,9 +113,6 @@ fn cannot_run(message: &str) -> u8 {
 
 /// Runs `verify`.
 pub async fn run(args: VerifyArgs) -> u8 {
-    if super::org::wanted(&args) {
-        return Box::pin(super::org::run(args)).await;
-    }
     if args.html.is_some() {
         let _ = write!(
             std::io::stderr().lock(),
