@@ -1,22 +1,31 @@
-//! trailproof: prove that AWS `CloudTrail` logs are intact.
+//! trailproof: prove that AWS `CloudTrail` logs are intact, check the trail's settings, and
+//! show what happened in exactly the bytes that were verified.
 //!
-//! The crate is split so that everything that decides a verdict is pure and testable:
+//! One data flow: a source ([`source`]) is read once, with bounded concurrency, by the
+//! orchestration ([`audit`]), which feeds the pure verification core ([`chain`]) and hands
+//! each log file's hashed bytes, with its verdict, to the analyses ([`audit::stream`]);
+//! the results become typed documents ([`report`]) that presenters format ([`present`]);
+//! the command line ([`cli`]) only translates arguments into requests and outcomes into exit
+//! codes. The layers, lowest first (each imports only from its own layer and those below;
+//! `tests/layers.rs` enforces it, and that no two files import each other in a circle):
 //!
-//! - [`chain`] is the verification core. It takes already-fetched bytes and metadata and
-//!   returns typed outcomes. It does no I/O and never reads the clock.
-//! - [`source`] is the only module that talks to S3, `CloudTrail`, Organizations or the disk.
-//! - [`audit`] orchestrates: it lists, fetches with bounded concurrency, feeds the core and
-//!   streams ordered outcomes to a sink.
-//! - [`records`] decodes `CloudTrail` log files into typed records (pure, like [`chain`]): the
-//!   way every consumer of records reads them.
-//! - [`activity`] summarises those records (pure, like [`chain`]).
-//! - [`report`] is the serialisable model of a run (the stable JSON document).
-//! - [`controls`] is the compliance control catalog (data only, so far).
-//! - [`cli`] is the only place that knows about clap, stdout/stderr and exit codes.
-//!
-//! # Testing
-//! The `fixture` feature exposes [`fixture`], a generator of CloudTrail-layout trails signed
-//! with throwaway keys. It signs, so it is never part of a default build.
+//! - **ground**: [`vocab`] (`Location`, `FetchedObject`, `FetchError`, `Outcome`, `Tool`),
+//!   [`time`], [`hash`], [`limits`].
+//! - **core**: [`chain`], the digest-chain verification (pure: no I/O, never the clock), and
+//!   [`snapshot`], the model of an account's trail settings.
+//! - **sources**: [`source`], every byte from outside: S3, evidence bundles, local files,
+//!   public keys, trail lookups, the read-only AWS calls of a snapshot, and an in-memory
+//!   source for tests.
+//! - **orchestration**: [`audit`], requests and their defaults, planning, runs, the
+//!   verified stream, organization runs, bundle recording.
+//! - **consumers**: [`records`] (typed `CloudTrail` decoding), [`activity`] (the activity
+//!   summary), [`controls`] (the compliance catalog and its evaluators): pure analyses.
+//! - **models**: [`report`], the documents (`trailproof.verify/1`, `verify-org/1`,
+//!   `check/1`, `report/1`), built by library functions, with enums for statuses.
+//! - **presenters**: [`present`], text, Markdown, JSON and HTML; formatting only.
+//! - **edge**: [`cli`] (clap, stdout/stderr, exit codes) and, with the `fixture` feature,
+//!   [`fixture`], a generator of trails signed with throwaway keys (it signs, so it is
+//!   never part of a default build).
 
 pub mod activity;
 pub mod audit;
