@@ -1,6 +1,6 @@
-//! The pure chain walker, driven synchronously over in-memory objects, and the real
-//! orchestration (`audit::verify_region`) over scenarios served from memory: no disk and no
-//! network at all.
+//! The pure chain walker, driven synchronously over in-memory objects, and every scenario
+//! through the library (plan, run, the text presenter) over its world served from memory:
+//! no disk and no network at all.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
@@ -9,33 +9,38 @@
 mod support {
     pub mod case;
     pub mod default_trail;
+    pub mod expect;
+    #[allow(dead_code)] // `Run` only: this binary runs the library, not the binary
+    pub mod run;
     #[macro_use]
     pub mod scenarios;
     pub mod trail;
 }
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
-use trailproof::audit::config::VerifyConfig;
-use trailproof::audit::item::{DigestStatus, Item, LogStatus, RegionError};
-use trailproof::audit::region::verify_region;
+use clap::Parser as _;
+use trailproof::audit::plan::{Located, plan_located, window};
+use trailproof::audit::run::run as run_plan;
 use trailproof::audit::stream::NoAnalysis;
-use trailproof::audit::tally::RegionSummary;
 use trailproof::chain::digest::DigestFailure;
-use trailproof::chain::findings::{Severity, TrailStatus};
+use trailproof::chain::findings::TrailStatus;
 use trailproof::chain::keys::KeySet;
 use trailproof::chain::layout::{ChainKind, TrailArn, filter_listing};
-use trailproof::chain::log::LogVerdict;
 use trailproof::chain::walk::{ChainEvent, ChainWalker, Need, Step, WalkInputs};
+use trailproof::cli::command::{Cli, Command};
+use trailproof::cli::exit;
 use trailproof::fixture::{TrailSpec, World};
 use trailproof::limits::Limits;
+use trailproof::present::verify_text::{Lines, VerifyText};
+use trailproof::source::any::{AnySource, RunKeys};
 use trailproof::source::memory::MemoryKeys;
-use trailproof::time::{UtcTime, format_display, parse_user_time};
-use trailproof::vocab::{FetchError, FetchErrorKind, Location, Outcome};
+use trailproof::time::UtcTime;
+use trailproof::vocab::{FetchError, FetchErrorKind, Location};
 
-use support::case::Case;
+use support::case::{Case, verify_args};
+use support::expect::{check_expectations, extras};
+use support::run::Run;
 use support::scenarios::{OFFLINE_ORG, scenario};
 use support::trail::{keys, t};
 
@@ -251,234 +256,100 @@ fn walker_edited_digest_is_signature_failure_and_its_link_is_not_followed() {
 // The orchestration over scenarios served from memory.
 // ---------------------------------------------------------------------------------------
 
-/// What a region's run produced: every item, in order.
-struct MemoryRun {
-    items: Vec<Item>,
-    /// The region could not be verified at all.
-    error: Option<RegionError>,
+/// Captures the text the `verify` presenter writes.
+#[derive(Default)]
+struct Captured {
+    stdout: String,
+    stderr: String,
 }
 
-/// Runs `audit::verify_region` over the case's world served from memory, configured as
-/// `verify --bundle` configures it for the case (`detect: false` is `--reference-only`).
-fn run_in_memory(c: &Case, detect: bool) -> MemoryRun {
-    let arg = |name: &str| {
-        c.args
-            .iter()
-            .position(|a| a == name)
-            .map(|i| c.args[i + 1].clone())
+impl Lines for &mut Captured {
+    fn stdout(&mut self, text: &str) {
+        self.stdout.push_str(text);
+    }
+    fn stderr(&mut self, text: &str) {
+        self.stderr.push_str(text);
+    }
+}
+
+/// `verify` of the case through the library, with every object and key served from
+/// memory and the real text presenter: the `Run` the binary would give for `verify
+/// --bundle` (same arguments, same exit code), with no disk and no network.
+fn run_in_memory(c: &Case, extra: &[&str]) -> Run {
+    let mut words = vec!["trailproof".to_owned(), "verify".to_owned()];
+    words.extend(verify_args(c));
+    words.extend(["--s3-bucket".to_owned(), c.spec.bucket.clone()]);
+    if let Some(p) = &c.spec.prefix {
+        words.extend(["--s3-prefix".to_owned(), p.clone()]);
+    }
+    words.extend(extra.iter().map(|s| (*s).to_owned()));
+    let Command::Verify(args) = Cli::try_parse_from(&words).expect("arguments").command else {
+        panic!("not verify")
     };
-    let arn = TrailArn::parse(&c.spec.arn()).expect("arn");
-    let region = arg("--region").unwrap_or_else(|| arn.home_region.clone());
-    let cfg = VerifyConfig {
-        start: parse_user_time(&c.start).expect("start"),
-        end: parse_user_time(&c.end).expect("end"),
+    let req = args.request().expect("request");
+    let located = Located {
+        arn: TrailArn::parse(&c.spec.arn()).expect("arn"),
         bucket: c.spec.bucket.clone(),
         prefix: c.spec.prefix.clone(),
-        organization_id: c.spec.organization_id.clone(),
-        account_id: arg("--account-id").unwrap_or_else(|| arn.account_id.clone()),
-        arn,
-        concurrency: 8,
-        limits: Limits::default(),
-        detect,
-        trail_status: Some(TrailStatus {
+        org: c.spec.organization_id.clone(),
+        status: Some(TrailStatus {
             is_logging: Some(c.logging),
             latest_digest_delivery: None,
         }),
         unvalidated_trails: Vec::new(),
-        anchors: BTreeMap::new(),
+        source: Arc::new(AnySource::Memory(c.world.memory_source())),
+        keys: Arc::new(RunKeys::Memory(MemoryKeys::new(c.served_keys.clone()))),
+        aws: None,
     };
-    let source = Arc::new(c.world.memory_source());
-    let keys = MemoryKeys::new(c.served_keys.clone());
-    let mut items = Vec::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let result = runtime.block_on(verify_region(
-        source,
-        &keys,
-        &cfg,
-        &region,
-        &mut NoAnalysis,
-        &mut |item: &Item, _| items.push(item.clone()),
-    ));
-    MemoryRun {
-        items,
-        error: result.err(),
-    }
-}
-
-/// The verdict line `verify` prints for an item (stderr for INVALID, ERROR and gaps, stdout
-/// for valid files when verbose), or the finding line printed after the summary.
-fn printed(item: &Item) -> Option<String> {
-    let verdict = |invalid: Option<String>, error: Option<&FetchError>| match (invalid, error) {
-        (Some(why), _) => format!("INVALID: {why}"),
-        (None, Some(e)) => format!("ERROR: {}", e.verdict_text()),
-        (None, None) => "valid".to_owned(),
-    };
-    match item {
-        Item::Digest {
-            kind,
-            location,
-            status,
-        } => {
-            let v = match status {
-                DigestStatus::Valid { .. } => verdict(None, None),
-                DigestStatus::Invalid(f) => verdict(Some(f.message()), None),
-                DigestStatus::Missing => verdict(Some("not found".to_owned()), None),
-                DigestStatus::Error(e) => verdict(None, Some(e)),
-            };
-            Some(format!(
-                "{}Digest file\t{}\t{v}",
-                kind.label(),
-                location.uri()
-            ))
+    let mut out = Captured::default();
+    let code = runtime.block_on(async {
+        let (start, end) = window(&req.trail, req.now).expect("window");
+        match plan_located(&req, Arc::new(located), start, end, None).await {
+            Err(e) => {
+                out.stderr = format!("\n{e}\n");
+                exit::CANNOT_RUN
+            }
+            Ok(plan) => {
+                let mut text = VerifyText::new(&mut out, args.verbose);
+                let result = run_plan(&plan, &mut NoAnalysis, &mut text).await;
+                exit::code(result.outcome)
+            }
         }
-        Item::Log { location, status } => {
-            let v = match status {
-                LogStatus::Verdict(LogVerdict::Valid) => verdict(None, None),
-                LogStatus::Verdict(v) => verdict(Some(v.message().to_owned()), None),
-                LogStatus::Missing => verdict(Some("not found".to_owned()), None),
-                LogStatus::Error(e) => verdict(None, Some(e)),
-            };
-            Some(format!("Log file\t{}\t{v}", location.uri()))
-        }
-        Item::Gap { kind, from, to } => Some(format!(
-            "{}No log files were delivered by CloudTrail between {} and {}",
-            kind.label(),
-            format_display(from),
-            format_display(to)
-        )),
-        Item::Finding(f) => Some(f.line()),
-        Item::PendingLog(_) | Item::Head(_) => None,
+    });
+    Run {
+        code: i32::from(code),
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
-}
-
-/// The summary lines `verify` prints for a region, and the exit code of its outcome.
-fn summary(c: &Case, run: &MemoryRun) -> (Vec<String>, i32) {
-    let requested = (
-        parse_user_time(&c.start).expect("start"),
-        parse_user_time(&c.end).expect("end"),
-    );
-    let mut summary = RegionSummary::default();
-    for item in &run.items {
-        summary.record(item, requested);
-    }
-    let counts = &summary.counts;
-    let mut lines = Vec::new();
-    if counts.digests.total() + counts.backfill_digests.total() == 0 {
-        lines.push("No digests found".to_owned());
-    } else if summary.found_start.is_none() || summary.found_end.is_none() {
-        lines.push("No valid digests found in range".to_owned());
-    }
-    for (tally, name) in [
-        (&counts.digests, "digest"),
-        (&counts.backfill_digests, "backfill digest"),
-        (&counts.logs, "log"),
-    ] {
-        let total = tally.total();
-        if total == 0 {
-            continue;
-        }
-        let mut l = format!("{}/{total} {name} files valid", tally.valid);
-        if tally.invalid > 0 {
-            let _ = write!(l, ", {}/{total} {name} files INVALID", tally.invalid);
-        }
-        if tally.error > 0 {
-            let _ = write!(l, ", {}/{total} {name} files ERROR", tally.error);
-        }
-        lines.push(l);
-    }
-    let code = match counts.outcome(usize::from(run.error.is_some())) {
-        Outcome::Clean => 0,
-        Outcome::Findings => 1,
-        Outcome::Incomplete => 3,
-        Outcome::NotRun => 2,
-    };
-    (lines, code)
-}
-
-/// Asserts on the in-memory runs of a case what `tests/bundle.rs` asserts on its bundle
-/// runs: the `--reference-only` run has the case's exit code, verdict lines and summary
-/// lines; the default run adds only findings, which include the expected ones (exactly
-/// them where the case says so) and make the exit code 1 when one is INVALID.
-fn check_in_memory(c: &Case) {
-    let reference_only = run_in_memory(c, false);
-    assert!(
-        reference_only.error.is_none(),
-        "{}: {:?}",
-        c.name,
-        reference_only.error
-    );
-    let lines: Vec<String> = reference_only.items.iter().filter_map(printed).collect();
-    let (summary_lines, code) = summary(c, &reference_only);
-    assert_eq!(code, c.expect_code, "{}: exit code\n{lines:#?}", c.name);
-    for l in &c.expect_stderr {
-        assert!(lines.contains(l), "{}: no line {l:?}\n{lines:#?}", c.name);
-    }
-    for l in &c.expect_stdout {
-        assert!(
-            summary_lines.contains(l),
-            "{}: no summary line {l:?}\n{summary_lines:#?}",
-            c.name
-        );
-    }
-
-    let default = run_in_memory(c, true);
-    let (findings, others): (Vec<Item>, Vec<Item>) = default
-        .items
-        .into_iter()
-        .partition(|i| matches!(i, Item::Finding(_)));
-    assert_eq!(
-        others.iter().filter_map(printed).collect::<Vec<_>>(),
-        lines,
-        "{}: the extra checks changed the reference's lines",
-        c.name
-    );
-    let found: Vec<String> = findings.iter().filter_map(printed).collect();
-    for f in &c.expect_findings {
-        assert!(
-            found.contains(f),
-            "{}: missing finding {f:?}\n{found:#?}",
-            c.name
-        );
-    }
-    if c.only_expected_findings {
-        assert_eq!(found, c.expect_findings, "{}: unexpected findings", c.name);
-    }
-    let invalid = findings
-        .iter()
-        .any(|i| matches!(i, Item::Finding(f) if f.severity == Severity::Invalid));
-    let (_, default_code) = summary(
-        c,
-        &MemoryRun {
-            items: others.into_iter().chain(findings).collect(),
-            error: default.error,
-        },
-    );
-    assert_eq!(
-        default_code,
-        if invalid { 1 } else { code },
-        "{}: exit code with findings {found:#?}",
-        c.name
-    );
 }
 
 #[test]
 fn orchestration_in_memory_valid_day_is_clean_and_verbose_lines_are_valid() {
     let c = scenario("valid_day").build(OFFLINE_ORG);
-    check_in_memory(&c);
-    let run = run_in_memory(&c, true);
-    let lines: Vec<String> = run.items.iter().filter_map(printed).collect();
-    assert_eq!(lines.len(), 6 + 12, "{lines:#?}");
-    assert!(lines.iter().all(|l| l.ends_with("\tvalid")), "{lines:#?}");
-    assert!(matches!(run.items.last(), Some(Item::Head(_))));
+    let run = run_in_memory(&c, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let valid: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("\tvalid"))
+        .collect();
+    assert_eq!(valid.len(), 6 + 12, "{run:?}");
+    assert_eq!(run.stderr, "");
 }
 
-/// One test per scenario: the orchestration over its world in memory.
+/// One test per scenario: the library over its world in memory, asserted exactly as
+/// `tests/bundle.rs` asserts the binary over the bundle.
 fn run(name: &str) {
-    check_in_memory(&scenario(name).build(OFFLINE_ORG));
+    let c = scenario(name).build(OFFLINE_ORG);
+    let reference_only = run_in_memory(&c, &["--reference-only"]);
+    check_expectations(&c, &reference_only);
+    let default = run_in_memory(&c, &[]);
+    extras(&c, &default, &reference_only);
 }
 
 scenario_tests!(sync);

@@ -66,7 +66,7 @@ pub async fn fetch(
         .map_err(|e| PlanError(format!("cannot hash the files of {}: {e}", dir.display())))?;
     let stats = match located.source.as_ref() {
         AnySource::Recording(r) => r.stats(),
-        AnySource::Bundle(_) | AnySource::S3(_) => RecordStats::default(),
+        AnySource::Bundle(_) | AnySource::S3(_) | AnySource::Memory(_) => RecordStats::default(),
     };
     let manifest = serde_json::json!({
         "schema_version": "trailproof.bundle/1",

@@ -3,6 +3,7 @@
 
 use super::keys::AnyKeys;
 use super::local::LocalSource;
+use super::memory::{MemoryKeys, MemorySource};
 use super::record::{Recorder, RecordingKeys};
 use super::s3::S3Source;
 use super::{KeyProvider, ObjectSource, ObjectVersion};
@@ -19,6 +20,8 @@ pub enum AnySource {
     S3(S3Source),
     /// S3, recording every answer into an evidence bundle (`fetch`).
     Recording(Recorder<S3Source>),
+    /// Objects held in memory (tests, and library callers that already have the bytes).
+    Memory(MemorySource),
 }
 
 impl AnySource {
@@ -28,6 +31,7 @@ impl AnySource {
         match self {
             Self::Bundle(b) => format!("bundle:{}", b.root().display()),
             Self::S3(_) | Self::Recording(_) => "s3".to_owned(),
+            Self::Memory(_) => "memory".to_owned(),
         }
     }
 }
@@ -44,6 +48,7 @@ impl ObjectSource for AnySource {
             Self::Bundle(s) => s.list(bucket, prefix, start_after, stop).await,
             Self::S3(s) => s.list(bucket, prefix, start_after, stop).await,
             Self::Recording(s) => s.list(bucket, prefix, start_after, stop).await,
+            Self::Memory(s) => s.list(bucket, prefix, start_after, stop).await,
         }
     }
 
@@ -52,6 +57,7 @@ impl ObjectSource for AnySource {
             Self::Bundle(s) => s.list_dirs(bucket, prefix).await,
             Self::S3(s) => s.list_dirs(bucket, prefix).await,
             Self::Recording(s) => s.list_dirs(bucket, prefix).await,
+            Self::Memory(s) => s.list_dirs(bucket, prefix).await,
         }
     }
 
@@ -64,6 +70,7 @@ impl ObjectSource for AnySource {
             Self::Bundle(s) => s.versions(bucket, prefix).await,
             Self::S3(s) => s.versions(bucket, prefix).await,
             Self::Recording(s) => s.versions(bucket, prefix).await,
+            Self::Memory(s) => s.versions(bucket, prefix).await,
         }
     }
 
@@ -77,6 +84,7 @@ impl ObjectSource for AnySource {
             Self::Bundle(s) => s.get_version(location, version_id, max_bytes).await,
             Self::S3(s) => s.get_version(location, version_id, max_bytes).await,
             Self::Recording(s) => s.get_version(location, version_id, max_bytes).await,
+            Self::Memory(s) => s.get_version(location, version_id, max_bytes).await,
         }
     }
 
@@ -85,6 +93,7 @@ impl ObjectSource for AnySource {
             Self::Bundle(s) => s.get(location, max_bytes).await,
             Self::S3(s) => s.get(location, max_bytes).await,
             Self::Recording(s) => s.get(location, max_bytes).await,
+            Self::Memory(s) => s.get(location, max_bytes).await,
         }
     }
 }
@@ -96,6 +105,8 @@ pub enum RunKeys {
     Plain(AnyKeys),
     /// As [`RunKeys::Plain`], keeping every answer for the bundle (`fetch`).
     Recording(RecordingKeys<AnyKeys>),
+    /// Keys held in memory.
+    Memory(MemoryKeys),
 }
 
 impl KeyProvider for RunKeys {
@@ -108,6 +119,7 @@ impl KeyProvider for RunKeys {
         match self {
             Self::Plain(k) => k.public_keys(region, from, to).await,
             Self::Recording(k) => k.public_keys(region, from, to).await,
+            Self::Memory(k) => k.public_keys(region, from, to).await,
         }
     }
 
@@ -115,6 +127,7 @@ impl KeyProvider for RunKeys {
         match self {
             Self::Plain(k) => k.describe(),
             Self::Recording(k) => k.describe(),
+            Self::Memory(k) => k.describe(),
         }
     }
 }
