@@ -47,12 +47,6 @@ impl<L: Lines> VerifyText<L> {
         }
     }
 
-    /// The finding lines judged but not printed yet (an interrupted run prints them).
-    #[must_use]
-    pub fn unprinted_findings(&self) -> &[String] {
-        &self.findings
-    }
-
     fn status(&mut self, message: &str, is_error: bool) {
         if is_error {
             let lead = if self.last_double_space { "" } else { "\n" };
