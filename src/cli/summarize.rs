@@ -116,7 +116,7 @@ impl VerifySource {
             bundle: self.bundle.clone(),
             state: None,
             reference_only: false,
-            concurrency: 32,
+            concurrency: crate::source::pace::DEFAULT_CAP,
             profile: self.profile.clone(),
             endpoint_url: self.endpoint_url.clone(),
             output: None,

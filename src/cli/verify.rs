@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
-use tokio::sync::Semaphore;
 
 use super::exit;
 use crate::audit::{self, DigestStatus, Item, LogStatus, VerifyConfig};
@@ -23,6 +22,7 @@ use crate::report::verify::{
 };
 use crate::source::keys::{AnyKeys, CloudTrailKeys, FileKeys};
 use crate::source::local::LocalSource;
+use crate::source::pace::{DEFAULT_CAP, Pace};
 use crate::source::s3::S3Source;
 use crate::source::{KeyProvider, ObjectSource, trail};
 use crate::time::{UtcTime, format_display, format_rfc3339, parse_user_time};
@@ -110,8 +110,10 @@ pub struct VerifyArgs {
     /// files, broken links, deleted runs or tails (the output is then the reference's alone).
     #[arg(long)]
     pub reference_only: bool,
-    /// Requests in flight at most.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    /// Requests in flight at most. The number in flight adapts to the throughput measured
+    /// while the run goes (it starts at 32, grows while throughput rises and halves on
+    /// throttling and connection errors) and never exceeds this cap; 1 sends one at a time.
+    #[arg(long, default_value_t = DEFAULT_CAP, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// AWS profile.
     #[arg(long)]
@@ -162,11 +164,11 @@ pub async fn verify_report(mut args: VerifyArgs) -> Result<(VerifyReport, Report
         ReportSource::Bundle(Arc::new(LocalSource::new(dir)))
     } else {
         let conf = load_aws(&args).await;
-        let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+        let pace = Arc::new(Pace::new(usize::from(args.concurrency)));
         ReportSource::S3(Arc::new(S3Source::new(
             conf.clone(),
             s3_endpoint_overridden(&conf),
-            permits,
+            pace,
         )))
     };
     let slot: Capture = Arc::default();
@@ -258,11 +260,11 @@ pub async fn locate(args: &VerifyArgs) -> Result<Located, String> {
         let (bucket, prefix, org) = resolve_trail(&probe, &conf, &arn)
             .await
             .map_err(|Fatal(m)| m)?;
-        let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+        let pace = Arc::new(Pace::new(usize::from(args.concurrency)));
         let source = ReportSource::S3(Arc::new(S3Source::new(
             conf.clone(),
             s3_endpoint_overridden(&conf),
-            permits,
+            pace,
         )));
         (bucket, prefix, org, source)
     };
@@ -393,7 +395,7 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         end = %format_rfc3339(&end),
         "window"
     );
-    let permits = Arc::new(Semaphore::new(usize::from(args.concurrency)));
+    let pace = Arc::new(Pace::new(usize::from(args.concurrency)));
     let file_keys = |path: &std::path::Path| {
         FileKeys::load(path)
             .map(AnyKeys::File)
@@ -462,7 +464,7 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
     let source = Arc::new(S3Source::new(
         conf.clone(),
         s3_endpoint_overridden(&conf),
-        Arc::clone(&permits),
+        Arc::clone(&pace),
     ));
     let phase = std::time::Instant::now();
     let (bucket, prefix, org) = resolve_trail(&args, &conf, &arn).await?;
@@ -502,7 +504,7 @@ async fn run_inner(args: VerifyArgs, record: Option<PathBuf>) -> Result<u8, Fata
         None => AnyKeys::Api(Box::new(CloudTrailKeys::new(
             conf.clone(),
             args.endpoint_url.clone(),
-            permits,
+            pace,
         ))),
     };
     let resolved = Resolved {
