@@ -333,18 +333,18 @@ impl Pace {
     pub fn congested(&self) {
         let now = self.origin.elapsed();
         self.with(|s| {
-            let before = s.control.limit();
+            let before = (s.control.limit(), s.control.decreases());
             s.control.congested(now);
-            self.resize(s, before, "congestion");
+            self.resize(s, before);
         });
     }
 
     fn release(&self, permit: Option<SemaphorePermit<'_>>) {
         let now = self.origin.elapsed();
         self.with(|s| {
-            let before = s.control.limit();
+            let before = (s.control.limit(), s.control.decreases());
             s.control.finished(now);
-            self.resize(s, before, "throughput");
+            self.resize(s, before);
             if let Some(p) = permit
                 && s.debt > 0
             {
@@ -354,10 +354,16 @@ impl Pace {
         });
     }
 
-    /// Moves the semaphore from `before` to the control's limit: permits are added, or
-    /// retired (the free ones at once, the ones in flight as they come back).
-    fn resize(&self, s: &mut PaceState, before: usize, why: &'static str) {
+    /// Moves the semaphore from the limit `before` (with the decreases so far) to the
+    /// control's limit: permits are added, or retired (the free ones at once, the ones in
+    /// flight as they come back).
+    fn resize(&self, s: &mut PaceState, (before, decreases): (usize, u64)) {
         let after = s.control.limit();
+        let why = if s.control.decreases() > decreases {
+            "congestion"
+        } else {
+            "throughput"
+        };
         match after.cmp(&before) {
             std::cmp::Ordering::Greater => {
                 let grow = after - before;
