@@ -22,8 +22,8 @@ use crate::vocab::Outcome;
 
 pub use crate::report::org::{MergeError, Shard};
 
-/// Chains verified at once (each with the run's `--concurrency` requests in flight).
-const CHAINS_IN_FLIGHT: usize = 4;
+/// Chains verified at once, sharing the run's `--concurrency` cap on requests in flight.
+const CHAINS_IN_FLIGHT: u16 = 4;
 
 /// Whether `verify` was asked for many chains.
 #[must_use]
@@ -159,6 +159,7 @@ async fn verify_chain(
     one.region = Some(region.clone());
     one.verbose = false;
     one.organization_id = org.map(str::to_owned);
+    one.concurrency = (args.concurrency / CHAINS_IN_FLIGHT).max(1);
     let (counts, report, error) = match super::verify::verify_report(one).await {
         Ok((r, _)) => {
             let region_report = r.regions.into_iter().next();
@@ -250,7 +251,7 @@ async fn run_inner(args: VerifyArgs) -> Result<u8, String> {
     tracing::info!(chains = to_verify.len(), listed = chain_set.count, shard = ?args.shard.map(|s| s.to_string()), "chains to verify");
     let mut results: Vec<Chain> = futures::stream::iter(to_verify)
         .map(|(account, region)| verify_chain(&args, org, account, region))
-        .buffered(CHAINS_IN_FLIGHT)
+        .buffered(usize::from(CHAINS_IN_FLIGHT))
         .collect()
         .await;
     results.extend(
