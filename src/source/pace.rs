@@ -61,7 +61,8 @@ pub fn is_congestion_status(status: u16) -> bool {
 pub enum Phase {
     /// Doubling each rising round.
     SlowStart,
-    /// [`ADDITIVE_STEP`] each rising round.
+    /// [`ADDITIVE_STEP`] a round: back up to the limit before the last decrease, beyond it
+    /// only in rounds that raised throughput.
     Additive,
 }
 
