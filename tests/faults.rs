@@ -5,6 +5,8 @@
 //! * a transient fault (503 `SlowDown` and 500 bursts, one reset, one read timeout, one body
 //!   cut short, one failing listing page) is retried, and the run prints exactly what the
 //!   fault-free run prints, with the same exit code;
+//! * at the default (adaptive) number of requests in flight, bursts of throttling and server
+//!   errors on a slow server shrink the pace but change nothing in the output;
 //! * a persistent fault on one file is that file's `ERROR` line (never `INVALID`), the run
 //!   goes on to the end and exits 3;
 //! * a listing page that keeps failing mid-listing is reported, never taken for the end of
@@ -67,10 +69,21 @@ async fn upload(c: &Case) {
 /// A fresh world (6 hourly digests, 12 log files in us-east-1, or in each of `regions`),
 /// uploaded to moto, and a proxy in front of moto.
 async fn world(name: &str, regions: &[&str]) -> (Case, FaultProxy) {
+    world_with(name, |spec| {
+        if !regions.is_empty() {
+            spec.regions = regions.iter().map(|r| (*r).to_owned()).collect();
+        }
+    })
+    .await
+}
+
+/// [`world`] with the scenario's spec changed by `tweak`.
+async fn world_with(
+    name: &str,
+    tweak: impl FnOnce(&mut trailproof::fixture::TrailSpec),
+) -> (Case, FaultProxy) {
     let (mut spec, _) = base(name, None);
-    if !regions.is_empty() {
-        spec.regions = regions.iter().map(|r| (*r).to_owned()).collect();
-    }
+    tweak(&mut spec);
     let world = trailproof::fixture::World::build(&spec, keys()).expect("world");
     let c = case(name, spec, world);
     upload(&c).await;
@@ -237,6 +250,75 @@ async fn listing_page_failing_twice_mid_listing_is_retried_and_output_equals_fau
         ]
     })
     .await;
+}
+
+/// The default number of requests in flight adapts (grows while throughput rises, halves on
+/// congestion). On a slow server (every answer 150 ms late) that, late in the run, answers
+/// a burst of 20 log requests with 503 `SlowDown` and 6 with 500 (the oldest log files,
+/// fetched last), the run prints exactly what the fault-free run prints, and the pace both
+/// grew and shrank.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_bursts_on_a_slow_server_at_the_default_concurrency_change_no_output() {
+    let (c, proxy) = world_with("fault_pace", |spec| spec.logs_per_hour = 20).await;
+    let clean = verify(&c, &proxy, &[]);
+    assert_eq!(clean.code, 0, "fault-free run: {clean:?}");
+    let logs = c.world.logs(&c.spec, &c.spec.home_region);
+    assert_eq!(logs.len(), 120);
+    // The key up to the hour of its timestamp (`…_20260301T00`): one hour's log files.
+    let hour = |i: usize| {
+        let key = &logs[i].key;
+        key[..key.rfind('_').expect("log key") - 3].to_owned()
+    };
+    let (oldest, next) = (hour(0), hour(logs.len() / 6));
+    assert_ne!(oldest, next);
+    let burst = |key_prefix: &str, status: u16, code: &str, message: &str, times: u64| {
+        json!({"fault": "status", "method": "GET", "bucket": c.spec.bucket,
+               "key_prefix": key_prefix, "status": status, "code": code,
+               "message": message, "times": times})
+    };
+    let slow_down = proxy.rule(&burst(
+        &oldest,
+        503,
+        "SlowDown",
+        "Please reduce your request rate.",
+        20,
+    ));
+    let internal = proxy.rule(&burst(
+        &next,
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        6,
+    ));
+    // Every other answer comes late (registered last: the first matching rule applies).
+    proxy.rule(&json!({"fault": "delay", "delay_ms": 150, "bucket": c.spec.bucket, "times": null}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("pace.log");
+    let log_arg = log.display().to_string();
+    let faulted = verify(
+        &c,
+        &proxy,
+        &["--log-level", "debug", "--log-file", &log_arg],
+    );
+    assert_eq!(proxy.hits(slow_down), 20);
+    assert_eq!(proxy.hits(internal), 6);
+    assert_eq!(
+        faulted, clean,
+        "congestion at the default concurrency changed the output"
+    );
+    let diagnostics = std::fs::read_to_string(&log).expect("log file");
+    let changes: Vec<&str> = diagnostics
+        .lines()
+        .filter(|l| l.contains("requests in flight: new limit"))
+        .collect();
+    assert!(
+        changes.iter().any(|l| l.contains("from=32 to=64 ")),
+        "the pace never grew: {changes:#?}"
+    );
+    assert!(
+        changes.iter().any(|l| l.contains("why=\"congestion\"")),
+        "the pace never shrank: {changes:#?}"
+    );
 }
 
 /// Runs the case fault-free, then with one persistent fault on `target`, and checks the

@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use super::config::VerifyConfig;
 use super::region::discover_regions;
 use super::request::{Checks, Regions, TrailRequest, VerifyRequest};
@@ -20,6 +18,7 @@ use crate::limits::Limits;
 use crate::source::any::{AnySource, RunKeys};
 use crate::source::keys::{AnyKeys, CloudTrailKeys, FileKeys};
 use crate::source::local::LocalSource;
+use crate::source::pace::Pace;
 use crate::source::record::{Recorder, RecordingKeys};
 use crate::source::s3::S3Source;
 use crate::source::{KeyProvider, ObjectSource, sdk, trail};
@@ -288,7 +287,9 @@ pub async fn locate(
     probe_account: Option<&str>,
 ) -> Result<Located, PlanError> {
     let arn = TrailArn::parse(&req.trail_arn).map_err(|e| PlanError(e.to_string()))?;
-    let permits = Arc::new(Semaphore::new(req.concurrency.max(1)));
+    // One adaptive limit for every request of the run (S3 and the key service), shared by
+    // the chains of an organization run.
+    let pace = Arc::new(Pace::new(req.concurrency.max(1)));
     let file_keys = |path: &Path| {
         FileKeys::load(path)
             .map(AnyKeys::File)
@@ -354,7 +355,7 @@ pub async fn locate(
     let s3 = S3Source::new(
         conf.clone(),
         sdk::s3_endpoint_overridden(&conf),
-        Arc::clone(&permits),
+        Arc::clone(&pace),
     );
     let mut probe = req.clone();
     if probe.account_id.is_none() {
@@ -390,7 +391,7 @@ pub async fn locate(
         None => AnyKeys::Api(Box::new(CloudTrailKeys::new(
             conf.clone(),
             req.aws.endpoint_url.clone(),
-            permits,
+            pace,
         ))),
     };
     let (source, keys) = match reading {

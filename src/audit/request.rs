@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use crate::limits::Limits;
 use crate::time::UtcTime;
 
-/// The most requests in flight by default: the cap of the adaptive limit (a slow server
-/// makes the run use fewer; `--concurrency N` lowers the cap).
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// The most requests in flight by default: the cap of the adaptive limit
+/// ([`crate::source::pace`]): a run starts at 32, grows while throughput rises and halves on
+/// throttling and connection errors; `--concurrency N` lowers the cap.
+pub const DEFAULT_CONCURRENCY: usize = crate::source::pace::DEFAULT_CAP as usize;
 
 /// Which source regions of the trail are verified.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

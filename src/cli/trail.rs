@@ -49,7 +49,9 @@ pub struct TrailArgs {
     /// no `ListPublicKeys` call is made.
     #[arg(long, value_name = "FILE")]
     pub public_keys: Option<PathBuf>,
-    /// Requests in flight at most.
+    /// Requests in flight at most. The number in flight adapts to the throughput measured
+    /// while the run goes (it starts at 32, grows while throughput rises and halves on
+    /// throttling and connection errors) and never exceeds this cap; 1 sends one at a time.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_CONCURRENCY)))]
     pub concurrency: u16,
     /// AWS profile.

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use aws_sdk_cloudtrail::primitives::DateTime as AwsTime;
 use base64::Engine as _;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use super::KeyProvider;
+use super::pace::Pace;
 use super::s3::classify;
 use crate::chain::keys::PublicKeyRecord;
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
@@ -44,21 +44,18 @@ fn to_aws(t: &UtcTime) -> AwsTime {
 pub struct CloudTrailKeys {
     base: aws_config::SdkConfig,
     endpoint: Option<String>,
-    permits: Arc<Semaphore>,
+    pace: Arc<Pace>,
 }
 
 impl CloudTrailKeys {
-    /// A provider on the shared configuration.
+    /// A provider on the shared configuration; its calls count against `pace` (shared with
+    /// the run's S3 source).
     #[must_use]
-    pub fn new(
-        base: aws_config::SdkConfig,
-        endpoint: Option<String>,
-        permits: Arc<Semaphore>,
-    ) -> Self {
+    pub fn new(base: aws_config::SdkConfig, endpoint: Option<String>, pace: Arc<Pace>) -> Self {
         Self {
             base,
             endpoint,
-            permits,
+            pace,
         }
     }
 }
@@ -74,7 +71,7 @@ impl KeyProvider for CloudTrailKeys {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let _permit = self.permits.acquire().await;
+            let permit = self.pace.acquire().await;
             let resp = client
                 .list_public_keys()
                 .start_time(to_aws(&from))
@@ -84,6 +81,13 @@ impl KeyProvider for CloudTrailKeys {
                 .await
                 .map_err(|e| {
                     let mut err = classify(&e);
+                    // Seen after the SDK's retries only (a few calls a run need no more).
+                    if matches!(
+                        err.kind,
+                        FetchErrorKind::Throttled | FetchErrorKind::Timeout
+                    ) {
+                        permit.congested();
+                    }
                     err.message = format!("ListPublicKeys in {region}: {}", err.message);
                     err
                 })?;

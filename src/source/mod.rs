@@ -3,7 +3,9 @@
 //! Sources sit behind two small traits: [`ObjectSource`] (list keys, get an object with its
 //! metadata) and [`KeyProvider`] (public keys for a region and window). Their errors keep
 //! "not found" apart from "denied" and "broken", because only a missing object is evidence;
-//! an object that could not be read is reported as `ERROR`, never as `INVALID`.
+//! an object that could not be read is reported as `ERROR`, never as `INVALID`. The requests
+//! of a run share one [`pace::Pace`], which bounds how many are in flight and adapts that
+//! bound to the throughput it measures.
 
 use std::future::Future;
 
@@ -16,6 +18,7 @@ pub mod files;
 pub mod keys;
 pub mod local;
 pub mod memory;
+pub mod pace;
 pub mod record;
 pub mod s3;
 pub mod sdk;

@@ -1,19 +1,23 @@
 //! Amazon S3 as an [`ObjectSource`], read-only: `ListObjectsV2`, `GetObject`, `HeadBucket`.
 //!
 //! One client per bucket region (found with `HeadBucket`'s `x-amz-bucket-region`, which also
-//! answers cross-account, unlike `GetBucketLocation`). Every request holds a permit of a shared
-//! semaphore, so the whole run has a bounded number of requests in flight. The SDK retries
-//! throttling and server errors with backoff; a body cut short is retried here.
+//! answers cross-account, unlike `GetBucketLocation`). Every request, with its retries, holds
+//! a permit of the run's shared [`Pace`], so the whole run has a bounded number of requests in
+//! flight; an interceptor tells the pace of every attempt that met congestion (throttling,
+//! server errors, connection errors, timeouts), including those the SDK goes on to retry. The
+//! SDK retries throttling and server errors with backoff; a body cut short is retried here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::Region;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use tokio::sync::Semaphore;
+use aws_sdk_s3::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_s3::config::retry::{RetryPartition, TokenBucket};
+use aws_sdk_s3::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_s3::error::{BoxError, ProvideErrorMetadata, SdkError};
 
+use super::pace::{Pace, is_congestion_status};
 use super::{ObjectSource, ObjectVersion};
 use crate::vocab::{FetchError, FetchErrorKind};
 use crate::vocab::{FetchedObject, Location};
@@ -35,6 +39,12 @@ pub fn attempt_timeout_override() -> Option<Duration> {
     (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
+/// Retry quota (the SDK's token bucket) per 32 requests in flight: the SDK's default bucket,
+/// sized for the old fixed default of 32. The quota grows with the cap, so that a burst of
+/// throttling meeting more requests in flight does not run it dry and turn retried requests
+/// into errors.
+const RETRY_QUOTA_PER_32: usize = 500;
+
 /// S3 behind the [`ObjectSource`] trait.
 #[derive(Debug)]
 pub struct S3Source {
@@ -45,7 +55,40 @@ pub struct S3Source {
     attempt_timeout: Option<Duration>,
     clients: Mutex<HashMap<String, Client>>,
     bucket_regions: tokio::sync::Mutex<HashMap<String, String>>,
-    permits: Arc<Semaphore>,
+    pace: Arc<Pace>,
+    /// The retry quota shared by the clients of every region.
+    retry_quota: TokenBucket,
+}
+
+/// Tells the [`Pace`] of every S3 attempt that met congestion, retried or not.
+#[derive(Debug)]
+struct CongestionSignal(Arc<Pace>);
+
+impl Intercept for CongestionSignal {
+    fn name(&self) -> &'static str {
+        "trailproof::pace"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let status = context.response().map(|r| r.status().as_u16());
+        let transport = context
+            .output_or_error()
+            .and_then(Result::err)
+            .is_some_and(|e| {
+                e.is_timeout_error()
+                    || e.as_connector_error()
+                        .is_some_and(|c| c.is_io() || c.is_timeout())
+            });
+        if transport || status.is_some_and(is_congestion_status) {
+            self.0.congested();
+        }
+        Ok(())
+    }
 }
 
 /// Maps an SDK error to our kinds. `NoSuchKey` (and a bare 404) is the only "not found".
@@ -124,12 +167,14 @@ pub fn display_chain(err: &dyn std::error::Error) -> String {
 
 impl S3Source {
     /// A source built on the shared AWS configuration. `path_style` forces path-style
-    /// addressing (used whenever the S3 endpoint is overridden).
+    /// addressing (used whenever the S3 endpoint is overridden); `pace` bounds the requests in
+    /// flight (shared with the run's other sources).
     #[must_use]
-    pub fn new(base: aws_config::SdkConfig, path_style: bool, permits: Arc<Semaphore>) -> Self {
+    pub fn new(base: aws_config::SdkConfig, path_style: bool, pace: Arc<Pace>) -> Self {
         let default_region = base
             .region()
             .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+        let retry_quota = TokenBucket::new(RETRY_QUOTA_PER_32 * pace.cap().div_ceil(32));
         Self {
             base,
             path_style,
@@ -137,7 +182,8 @@ impl S3Source {
             attempt_timeout: attempt_timeout_override(),
             clients: Mutex::new(HashMap::new()),
             bucket_regions: tokio::sync::Mutex::new(HashMap::new()),
-            permits,
+            pace,
+            retry_quota,
         }
     }
 
@@ -151,7 +197,13 @@ impl S3Source {
             .or_insert_with(|| {
                 let mut conf = aws_sdk_s3::config::Builder::from(&self.base)
                     .region(Region::new(region.to_owned()))
-                    .force_path_style(self.path_style);
+                    .force_path_style(self.path_style)
+                    .retry_partition(
+                        RetryPartition::custom("trailproof-s3")
+                            .token_bucket(self.retry_quota.clone())
+                            .build(),
+                    )
+                    .interceptor(CongestionSignal(Arc::clone(&self.pace)));
                 if let Some(t) = self.attempt_timeout {
                     let timeouts = self
                         .base
@@ -180,7 +232,7 @@ impl S3Source {
         }
         let probe = self.client(&self.default_region);
         let region = {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.pace.acquire().await;
             match probe.head_bucket().bucket(bucket).send().await {
                 Ok(out) => out.bucket_region().map(ToOwned::to_owned),
                 Err(e) => e
@@ -202,7 +254,7 @@ impl S3Source {
         version: Option<&str>,
         max_bytes: u64,
     ) -> Result<FetchedObject, FetchError> {
-        let _permit = self.permits.acquire().await;
+        let permit = self.pace.acquire().await;
         let out = client
             .get_object()
             .bucket(&location.bucket)
@@ -227,6 +279,8 @@ impl S3Source {
             })
             .unwrap_or_default();
         let body = out.body.collect().await.map_err(|e| {
+            // A body that stalls or breaks off is congestion too (the SDK's attempt is over).
+            permit.congested();
             FetchError::new(
                 FetchErrorKind::Truncated,
                 format!("reading body: {}", display_chain(&e)),
@@ -236,6 +290,7 @@ impl S3Source {
         if let Some(n) = announced
             && body.len() as u64 != n
         {
+            permit.congested();
             return Err(FetchError::new(
                 FetchErrorKind::Truncated,
                 format!("got {} of {n} bytes", body.len()),
@@ -257,7 +312,7 @@ impl ObjectSource for S3Source {
         let mut keys = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.pace.acquire().await;
             let mut req = client.list_objects_v2().bucket(bucket).prefix(prefix);
             req = match &token {
                 Some(t) => req.continuation_token(t),
@@ -283,7 +338,7 @@ impl ObjectSource for S3Source {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.pace.acquire().await;
             let page = client
                 .list_objects_v2()
                 .bucket(bucket)
@@ -318,7 +373,7 @@ impl ObjectSource for S3Source {
         let mut out = Vec::new();
         let (mut key_marker, mut version_marker): (Option<String>, Option<String>) = (None, None);
         loop {
-            let _permit = self.permits.acquire().await;
+            let _permit = self.pace.acquire().await;
             let page = client
                 .list_object_versions()
                 .bucket(bucket)

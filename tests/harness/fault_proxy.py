@@ -29,6 +29,8 @@ Faults (``fault`` of a rule):
   ``Content-MD5``, ``x-amz-checksum-*``). The first GET of each object gets the
   real bytes: a client that reads an object twice gets other, well-formed bytes
   the second time. Never used up.
+* ``delay``   wait ``delay_ms`` (default 200) before forwarding the request, then answer
+  as the upstream does: a slow server. Concurrent requests wait concurrently.
 * ``page_size`` not a fault: rewrite ``max-keys`` of a matching
   ``ListObjectsV2`` to ``max_keys`` before forwarding, so a small bucket is
   listed in several pages (moto honours ``max-keys``; it does not check SigV4
@@ -84,7 +86,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 CONTROL_PREFIX = "/_proxy/"
-FAULTS = ("status", "reset", "stall", "cut", "substitute", "page_size")
+FAULTS = ("status", "reset", "stall", "cut", "substitute", "delay", "page_size")
 # SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, ..."
 CREDENTIAL_SCOPE_RE = re.compile(
     r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request"
@@ -92,6 +94,7 @@ CREDENTIAL_SCOPE_RE = re.compile(
 CBOR_PATH_RE = re.compile(r"^/service/[^/]+/operation/(?P<operation>[^/]+)$")
 NEXT_TOKEN_RE = re.compile(rb"<NextContinuationToken>([^<]*)</NextContinuationToken>")
 DEFAULT_STALL_MS = 600_000
+DEFAULT_DELAY_MS = 200
 MAX_HEADER_BYTES = 64 * 1024
 REASONS = {
     200: "OK",
@@ -303,6 +306,7 @@ class Rule:
     message: str = "Please reduce your request rate."
     stall_ms: int = DEFAULT_STALL_MS
     cut_bytes: int | None = None
+    delay_ms: int = DEFAULT_DELAY_MS
     max_keys: int = 1
     body: bytes = b""
     after: int = 1
@@ -346,6 +350,7 @@ class Rule:
             times=_opt_int(spec, "times", 1),
             stall_ms=_opt_int(spec, "stall_ms", 0) or DEFAULT_STALL_MS,
             cut_bytes=_opt_int(spec, "cut_bytes", 0),
+            delay_ms=_opt_int(spec, "delay_ms", 0) or DEFAULT_DELAY_MS,
             max_keys=_opt_int(spec, "max_keys", 1) or 1,
             spec=spec,
         )
@@ -557,6 +562,9 @@ class Proxy:
                 pass
             return
 
+        if fault == "delay":
+            await asyncio.sleep(rule.delay_ms / 1000)
+
         try:
             resp = await self.forward(req, target)
         except (OSError, ValueError) as e:
@@ -581,7 +589,7 @@ class Proxy:
             # A clean FIN (not a RST, which may discard what was sent): the client reads the
             # partial body and then an early end of stream.
             return
-        self.record(req, resp.status, paged)
+        self.record(req, resp.status, rule if fault == "delay" else paged)
         writer.write(resp.with_connection_close() + resp.body)
         await writer.drain()
 

@@ -460,11 +460,15 @@ def check_fault_proxy(server: Server) -> None:
             assert "timeout" in type(e).__name__.lower() or "timed out" in str(e), repr(e)
         assert time.monotonic() - started < 5
         assert s3.get_object(Bucket="tp-proxy", Key="k3")["Body"].read() == b"b" * 100
+        rule(fault="delay", key="k4", delay_ms=300, times=1)
+        started = time.monotonic()
+        assert s3.get_object(Bucket="tp-proxy", Key="k4")["Body"].read() == b"b" * 100
+        assert time.monotonic() - started >= 0.3
 
         seen = json.loads(call("GET", ep + "/_proxy/requests")[1])["requests"]
         assert {r["service"] for r in seen if r["method"] == "PUT"} == {"s3"}, seen
         faults = [r["fault"] for r in seen if r["fault"]]
-        assert faults == ["status", "status", "cut", "stall"], faults
+        assert faults == ["status", "status", "cut", "stall", "delay"], faults
         status, _, _ = call("POST", ep + "/_proxy/rules", {"fault": "explode"})
         assert status == 400
     finally:
