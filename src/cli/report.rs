@@ -147,7 +147,8 @@ async fn verify_and_summarise(
     // The report verifies and reads; it never records anchors.
     req.state = None;
     let phase = std::time::Instant::now();
-    let mut consumer = super::summarize::consumer(&limits, super::summarize::summarizer(&limits));
+    let mut consumer =
+        super::summarize::stream_consumer(&limits, super::summarize::summarizer(&limits));
     let mut evidence = Evidence::default();
     let mut builder = Builder::default();
     let mut tracker = super::verify::Tracker::new(false);

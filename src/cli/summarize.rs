@@ -83,9 +83,9 @@ pub(super) fn limits() -> Result<Limits, String> {
     Limits::from_lookup(|k| std::env::var(k).ok()).map_err(|e| e.to_string())
 }
 
-/// The summary consumer of this run, with its limits.
-pub(super) fn consumer(limits: &Limits, s: Summarizer) -> SummaryConsumer {
-    SummaryConsumer::new(s, MAX_ACTIVITY_INFLATED_BYTES, limits.max_record_bytes)
+/// The summary consumer of the verified stream, with the limits of this run.
+pub(super) fn stream_consumer(limits: &Limits, s: Summarizer) -> SummaryConsumer {
+    SummaryConsumer::for_stream(s, MAX_ACTIVITY_INFLATED_BYTES, limits.max_record_bytes)
 }
 
 /// An empty aggregator with the limits of this run.
@@ -111,15 +111,17 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
     if let Err(e) = inventory(args, &mut s) {
         return fail(&e);
     }
-    let mut consumer = consumer(&limits, s);
     if args.trail.trail_arn.is_none() {
         if args.trail.any_given() {
             return fail(
                 "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
             );
         }
+        let consumer =
+            SummaryConsumer::new(s, MAX_ACTIVITY_INFLATED_BYTES, limits.max_record_bytes);
         return run_local(args, consumer);
     }
+    let mut consumer = stream_consumer(&limits, s);
     let trail = match args.trail.request() {
         Ok(t) => t,
         Err(e) => return fail(&e),

@@ -15,10 +15,13 @@
 //! - [`record`] is one record, decoded in a single pass and borrowing from the file's text
 //!   ([`record::Record`]). Every field is lenient: a value of the wrong type reads as absent,
 //!   so no record fails to decode unless its JSON is invalid.
+//! - [`path`] reaches any field of a parsed record by dotted path (lists walked, objects as
+//!   their compact JSON text): how detection rules and search filters address fields.
 //!
 //! This module must not decide anything about what a record means (actor keys, CIS items,
 //! sections): that belongs to the consumers that read through it. Whether a file was verified
 //! is not its concern either: the caller knows where the bytes came from and their verdict.
 
 pub mod file;
+pub mod path;
 pub mod record;
