@@ -10,8 +10,10 @@
 //! type counts as absent, so no record can make the aggregator fail. Shards of a parallel
 //! run [`Summarizer::merge`] into the same result as one pass.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash as _, Hasher as _};
+
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::rules::{
     ABUSED_APIS, CisRule, actor_key, canonical_time, event_version, is_authorization_failure,
@@ -58,7 +60,11 @@ impl StoredFile {
 #[derive(Debug)]
 pub struct Summarizer {
     out: Summary,
-    seen_ids: HashSet<u64>,
+    seen_ids: FxHashSet<u64>,
+    /// The per-record counters, hashed while records go by and sorted into the summary's
+    /// maps once, at the end (a B-tree lookup per counter per record cost more than the
+    /// parse).
+    hot: Hot,
     /// Distinct source addresses per actor key.
     ips_per_actor: BTreeMap<String, BTreeSet<String>>,
     /// Records and records with an error, per hour (Unix hours); `by_hour` at the end.
@@ -118,8 +124,68 @@ fn flag(f: &Flag<'_>, notes: &mut ParserNotes) -> Option<bool> {
 }
 
 /// Adds one to `key`'s count, or to `absent`'s when there is no key.
-fn bump(map: &mut BTreeMap<String, u64>, key: Option<&str>, absent: &str) {
-    count(map, key.unwrap_or(absent));
+/// The counters every record updates, by the key of the summary map each becomes.
+#[derive(Debug, Default)]
+struct Hot {
+    event_name: FxHashMap<String, u64>,
+    event_source: FxHashMap<String, u64>,
+    region: FxHashMap<String, u64>,
+    account: FxHashMap<String, u64>,
+    event_version: FxHashMap<String, u64>,
+    event_category: FxHashMap<String, u64>,
+    source_ip: FxHashMap<String, u64>,
+    error_code: FxHashMap<String, u64>,
+    writes_by_event_name: FxHashMap<String, u64>,
+}
+
+impl Hot {
+    /// Pairs of counters and the summary maps they become.
+    fn into_summary(self, s: &mut Summary) {
+        for (from, into) in [
+            (self.event_name, &mut s.by_event_name),
+            (self.event_source, &mut s.by_event_source),
+            (self.region, &mut s.by_region),
+            (self.account, &mut s.by_account),
+            (self.event_version, &mut s.by_event_version),
+            (self.event_category, &mut s.by_event_category),
+            (self.source_ip, &mut s.by_source_ip),
+            (self.error_code, &mut s.by_error_code),
+            (self.writes_by_event_name, &mut s.writes_by_event_name),
+        ] {
+            for (k, n) in from {
+                *into.entry(k).or_insert(0) += n;
+            }
+        }
+    }
+
+    /// Adds the counts of `later`.
+    fn merge(&mut self, later: Self) {
+        for (into, from) in [
+            (&mut self.event_name, later.event_name),
+            (&mut self.event_source, later.event_source),
+            (&mut self.region, later.region),
+            (&mut self.account, later.account),
+            (&mut self.event_version, later.event_version),
+            (&mut self.event_category, later.event_category),
+            (&mut self.source_ip, later.source_ip),
+            (&mut self.error_code, later.error_code),
+            (&mut self.writes_by_event_name, later.writes_by_event_name),
+        ] {
+            for (k, n) in from {
+                *into.entry(k).or_insert(0) += n;
+            }
+        }
+    }
+}
+
+/// Adds one to `key` (or `absent`), allocating the key only when it is new.
+fn hot_bump(map: &mut FxHashMap<String, u64>, key: Option<&str>, absent: &str) {
+    let key = key.unwrap_or(absent);
+    if let Some(n) = map.get_mut(key) {
+        *n += 1;
+    } else {
+        map.insert(key.to_owned(), 1);
+    }
 }
 
 impl Summarizer {
@@ -146,7 +212,8 @@ impl Summarizer {
                 cis_monitoring,
                 ..Summary::default()
             },
-            seen_ids: HashSet::new(),
+            seen_ids: FxHashSet::default(),
+            hot: Hot::default(),
             ips_per_actor: BTreeMap::new(),
             hours: BTreeMap::new(),
             first: None,
@@ -285,7 +352,7 @@ impl Summarizer {
         let notes = &mut self.out.parser_notes;
         match r.event_id.0.as_deref() {
             Some(id) => {
-                let mut h = DefaultHasher::new();
+                let mut h = FxHasher::default();
                 r.recipient_account_id.get().hash(&mut h);
                 id.hash(&mut h);
                 if !self.seen_ids.insert(h.finish()) {
@@ -324,18 +391,19 @@ impl Summarizer {
         }
 
         let name = r.event_name.get();
-        let o = &mut self.out;
-        bump(&mut o.by_event_name, name, "(none)");
-        bump(&mut o.by_event_source, r.event_source.get(), "(none)");
-        bump(&mut o.by_region, r.aws_region.get(), "(none)");
-        bump(&mut o.by_account, r.recipient_account_id.get(), "(none)");
-        bump(&mut o.by_event_version, r.event_version.get(), "(none)");
-        bump(&mut o.by_event_category, r.event_category.get(), "(none)");
-        bump(&mut o.by_source_ip, ip, "(none)");
+        let h = &mut self.hot;
+        hot_bump(&mut h.event_name, name, "(none)");
+        hot_bump(&mut h.event_source, r.event_source.get(), "(none)");
+        hot_bump(&mut h.region, r.aws_region.get(), "(none)");
+        hot_bump(&mut h.account, r.recipient_account_id.get(), "(none)");
+        hot_bump(&mut h.event_version, r.event_version.get(), "(none)");
+        hot_bump(&mut h.event_category, r.event_category.get(), "(none)");
+        hot_bump(&mut h.source_ip, ip, "(none)");
         let error_code = r.error_code.text.get();
         if error_code.is_some() {
-            bump(&mut o.by_error_code, error_code, "");
+            hot_bump(&mut h.error_code, error_code, "");
         }
+        let o = &mut self.out;
 
         if is_root_use(r) {
             o.root_events += 1;
@@ -433,7 +501,7 @@ impl Summarizer {
             Some(true) => o.read_write.read += 1,
             Some(false) => {
                 o.read_write.write += 1;
-                bump(&mut o.writes_by_event_name, name, "(none)");
+                hot_bump(&mut self.hot.writes_by_event_name, name, "(none)");
             }
             None => o.read_write.unknown += 1,
         }
@@ -490,6 +558,7 @@ impl Summarizer {
         let Self {
             out: o,
             seen_ids,
+            hot,
             ips_per_actor,
             hours,
             first,
@@ -507,19 +576,7 @@ impl Summarizer {
         s.records += o.records;
         s.skipped.files.extend(o.skipped.files);
         add_maps(&mut s.skipped.by_reason, o.skipped.by_reason);
-        for m in [
-            (&mut s.by_event_name, o.by_event_name),
-            (&mut s.by_event_source, o.by_event_source),
-            (&mut s.by_region, o.by_region),
-            (&mut s.by_account, o.by_account),
-            (&mut s.by_error_code, o.by_error_code),
-            (&mut s.by_event_version, o.by_event_version),
-            (&mut s.by_event_category, o.by_event_category),
-            (&mut s.by_source_ip, o.by_source_ip),
-            (&mut s.writes_by_event_name, o.writes_by_event_name),
-        ] {
-            add_maps(m.0, m.1);
-        }
+        self.hot.merge(hot);
         s.read_write.read += o.read_write.read;
         s.read_write.write += o.read_write.write;
         s.read_write.unknown += o.read_write.unknown;
@@ -631,6 +688,7 @@ impl Summarizer {
     /// The finished summary.
     #[must_use]
     pub fn finish(mut self) -> Summary {
+        std::mem::take(&mut self.hot).into_summary(&mut self.out);
         let verified = self.out.files.iter().filter(|f| f.verified).count();
         self.out.verification = Verification::of(verified, self.out.files.len());
         self.out.first_event_time = fmt(self.first);

@@ -166,9 +166,9 @@ pub fn maybe_gunzip(body: &[u8], limit: u64) -> Result<(Cow<'_, [u8]>, bool), Sk
     Ok((Cow::Owned(out), true))
 }
 
-/// Where records go, with the element-level notes.
+/// Where records go (each with its JSON text as read), with the element-level notes.
 struct Sink<'f> {
-    each: &'f mut dyn FnMut(&Record<'_>),
+    each: &'f mut dyn FnMut(&Record<'_>, &str),
     records: u64,
     notes: ElementNotes,
     /// Largest record given as its own text (a JSON Lines line, a `CloudTrailEvent` string).
@@ -176,15 +176,15 @@ struct Sink<'f> {
 }
 
 impl Sink<'_> {
-    fn emit(&mut self, r: &Record<'_>) {
+    fn emit(&mut self, r: &Record<'_>, raw: &str) {
         self.records += 1;
-        (self.each)(r);
+        (self.each)(r, raw);
     }
 
     /// Unwraps a lookup-events item (`CloudTrailEvent` string or object) or an `EventBridge`
     /// envelope (`detail` object, on an element that is not itself a record); any other
     /// object is the record itself.
-    fn element(&mut self, el: Element<'_>) {
+    fn element(&mut self, el: Element<'_>, raw: &str) {
         let Element::Object(rec) = el else {
             self.notes.non_object_elements += 1;
             return;
@@ -211,14 +211,14 @@ impl Sink<'_> {
             let _ = self.embedded(detail.get());
             return;
         }
-        self.emit(&rec);
+        self.emit(&rec, raw);
     }
 
     /// A record given as its own JSON text; whether it was an object.
     fn embedded(&mut self, text: &str) -> bool {
         with_element(text, &mut |el| match el {
             Element::Object(r) => {
-                self.emit(&r);
+                self.emit(&r, text);
                 true
             }
             Element::NotObject => false,
@@ -271,6 +271,22 @@ pub fn parse_inflated(
     record_limit: u64,
     each: &mut dyn FnMut(&Record<'_>),
 ) -> Result<Parsed, Skip> {
+    parse_inflated_raw(content, gzip, record_limit, &mut |r, _| each(r))
+}
+
+/// As [`parse_inflated`], handing each record over with its JSON text as it appears in the
+/// file (for a `lookup-events` item or an `EventBridge` envelope, the record's own text):
+/// what search shows as "the record as read", and what rules read when they need a field
+/// the typed record does not decode.
+///
+/// # Errors
+/// A [`Skip`] saying why the file holds no readable records.
+pub fn parse_inflated_raw(
+    content: &[u8],
+    gzip: bool,
+    record_limit: u64,
+    each: &mut dyn FnMut(&Record<'_>, &str),
+) -> Result<Parsed, Skip> {
     let text = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(Skip::Empty);
@@ -298,20 +314,42 @@ pub fn parse_inflated(
     })
 }
 
+/// Most container elements kept (as 16-byte slices of the text) while a document is proved
+/// to be JSON in one pass; a longer container is read the long way ([`document`]).
+const MAX_KEPT_ELEMENTS: usize = 1 << 20;
+
 /// Reads `text` as one JSON document; `None` when it is not one (then it may be JSON Lines).
 ///
-/// The document is first checked to be JSON (a skim that builds nothing), then read once more
-/// with the elements of its container array streamed into `sink` one at a time: memory holds
-/// one record whatever the array's length (a gzip of a few KiB can inflate to hundreds of
-/// millions of `{}`), and nothing is handed over from a document that turns out not to be
-/// JSON.
+/// Nothing is handed over from a document that turns out not to be JSON. The usual way is
+/// one pass that reads the top level, keeps the container array's elements as slices of the
+/// text and proves the whole document is JSON; the elements are decoded after it. A
+/// container of more than [`MAX_KEPT_ELEMENTS`] elements (a gzip of a few KiB can inflate to
+/// hundreds of millions of `{}`) is read the long way instead: a skim that builds nothing,
+/// then the elements streamed into `sink` one at a time, so memory holds one record whatever
+/// the array's length.
 fn document(text: &str, sink: &mut Sink<'_>) -> Option<Result<Shape, Skip>> {
-    serde_json::from_str::<IgnoredAny>(text).ok()?;
-    let outcome = {
+    let mut kept = Kept::default();
+    let one_pass = {
         let mut de = serde_json::Deserializer::from_str(text);
-        DocumentSeed { sink: &mut *sink }
-            .deserialize(&mut de)
-            .ok()?
+        DocumentSeed {
+            elements: &mut kept,
+        }
+        .deserialize(&mut de)
+        .and_then(|outcome| de.end().map(|()| outcome))
+    };
+    let outcome = match one_pass {
+        Ok(outcome) => {
+            for raw in kept.elements {
+                sink.take(raw);
+            }
+            outcome
+        }
+        Err(_) if kept.over => {
+            serde_json::from_str::<IgnoredAny>(text).ok()?;
+            let mut de = serde_json::Deserializer::from_str(text);
+            DocumentSeed { elements: sink }.deserialize(&mut de).ok()?
+        }
+        Err(_) => return None,
     };
     Some(match outcome {
         Outcome::Streamed(shape) => Ok(shape),
@@ -322,7 +360,7 @@ fn document(text: &str, sink: &mut Sink<'_>) -> Option<Result<Shape, Skip>> {
             } else if top.envelope || top.record {
                 // The whole document is one element (an envelope, or a one-line JSON Lines
                 // file).
-                with_element(text, &mut |el| sink.element(el));
+                with_element(text, &mut |el| sink.element(el, text));
                 Ok(if top.envelope {
                     Shape::EventBridge
                 } else {
@@ -333,6 +371,41 @@ fn document(text: &str, sink: &mut Sink<'_>) -> Option<Result<Shape, Skip>> {
             }
         }
     })
+}
+
+/// Where the elements of a container array go, one at a time.
+trait Elements<'de> {
+    /// Takes one element; `false` stops the read.
+    fn take(&mut self, raw: &'de RawValue) -> bool;
+}
+
+/// Elements kept as slices of the text until the document is known to be JSON.
+#[derive(Default)]
+struct Kept<'de> {
+    elements: Vec<&'de RawValue>,
+    /// More than [`MAX_KEPT_ELEMENTS`]: the read stopped.
+    over: bool,
+}
+
+impl<'de> Elements<'de> for Kept<'de> {
+    fn take(&mut self, raw: &'de RawValue) -> bool {
+        if self.elements.len() >= MAX_KEPT_ELEMENTS {
+            self.over = true;
+            return false;
+        }
+        self.elements.push(raw);
+        true
+    }
+}
+
+impl<'de> Elements<'de> for Sink<'_> {
+    /// Decodes the element now (with the duplicate-key fallback of [`with_element`]).
+    fn take(&mut self, raw: &'de RawValue) -> bool {
+        if with_element(raw.get(), &mut |el| self.element(el, raw.get())).is_none() {
+            self.notes.non_object_elements += 1;
+        }
+        true
+    }
 }
 
 /// What the top level of a document was.
@@ -395,12 +468,12 @@ impl<'de> Deserialize<'de> for TopKey {
     }
 }
 
-/// Reads the top level of a document, streaming its container array into the sink.
-struct DocumentSeed<'s, 'f> {
-    sink: &'s mut Sink<'f>,
+/// Reads the top level of a document, handing its container array's elements over.
+struct DocumentSeed<'s, 'de> {
+    elements: &'s mut dyn Elements<'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, 'de> {
     type Value = Outcome;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Outcome, D::Error> {
@@ -408,7 +481,7 @@ impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+impl<'de> Visitor<'de> for DocumentSeed<'_, 'de> {
     type Value = Outcome;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -416,7 +489,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
     }
     non_strings_are!(Outcome::Scalar);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Outcome, A::Error> {
-        stream(seq, self.sink).map(|()| Outcome::Streamed(Shape::JsonArray))
+        stream(seq, self.elements).map(|()| Outcome::Streamed(Shape::JsonArray))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Outcome, A::Error> {
         let mut top = TopKeys::default();
@@ -430,7 +503,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
             };
             if let Some(shape) = container.filter(|_| streamed.is_none()) {
                 if map.next_value_seed(ArraySeed {
-                    sink: &mut *self.sink,
+                    elements: &mut *self.elements,
                 })? {
                     streamed = Some(shape);
                 }
@@ -455,13 +528,13 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
     }
 }
 
-/// A container field: when it is an array, its elements are streamed into the sink and the
-/// answer is `true`; any other value is skipped (`false`).
-struct ArraySeed<'s, 'f> {
-    sink: &'s mut Sink<'f>,
+/// A container field: when it is an array, its elements are handed over and the answer is
+/// `true`; any other value is skipped (`false`).
+struct ArraySeed<'s, 'de> {
+    elements: &'s mut dyn Elements<'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for ArraySeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_, 'de> {
     type Value = bool;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
@@ -469,7 +542,7 @@ impl<'de> DeserializeSeed<'de> for ArraySeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
+impl<'de> Visitor<'de> for ArraySeed<'_, 'de> {
     type Value = bool;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -477,7 +550,7 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
     }
     non_strings_are!(false);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
-        stream(seq, self.sink).map(|()| true)
+        stream(seq, self.elements).map(|()| true)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
@@ -488,12 +561,14 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
     }
 }
 
-/// Hands the elements of an array to the sink one at a time: each is taken as raw text, then
-/// decoded (with the duplicate-key fallback of [`with_element`]).
-fn stream<'de, A: SeqAccess<'de>>(mut seq: A, sink: &mut Sink<'_>) -> Result<(), A::Error> {
+/// Hands the elements of an array over one at a time, each as its raw text.
+fn stream<'de, A: SeqAccess<'de>>(
+    mut seq: A,
+    elements: &mut dyn Elements<'de>,
+) -> Result<(), A::Error> {
     while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-        if with_element(raw.get(), &mut |el| sink.element(el)).is_none() {
-            sink.notes.non_object_elements += 1;
+        if !elements.take(raw) {
+            return Err(serde::de::Error::custom("too many elements to keep"));
         }
     }
     Ok(())
@@ -513,7 +588,7 @@ fn json_lines(text: &[u8], sink: &mut Sink<'_>) -> Result<(), Skip> {
         }
         let read = std::str::from_utf8(line)
             .ok()
-            .and_then(|l| with_element(l, &mut |el| sink.element(el)));
+            .and_then(|l| with_element(l, &mut |el| sink.element(el, l)));
         match read {
             Some(()) => good += 1,
             None => bad += 1,
