@@ -49,11 +49,33 @@ fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// A string field; any other JSON type reads as absent.
+/// A string field; any other JSON type reads as absent ([`Text::get`] is `None`), and what
+/// it was instead is kept ([`Text::seen`]): detection rules compare numbers and booleans by
+/// their text, so they must know an odd value from a missing one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Text<'a>(pub Option<Cow<'a, str>>);
+pub struct Text<'a>(pub Option<Cow<'a, str>>, pub Seen);
+
+/// What a field held, as far as its decoding tells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Seen {
+    /// The key was not in the object.
+    #[default]
+    Absent,
+    /// JSON `null`.
+    Null,
+    /// A string (its text is the field's value).
+    Str,
+    /// A number, boolean, list or object.
+    Other,
+}
 
 impl Text<'_> {
+    /// What the field held.
+    #[must_use]
+    pub fn seen(&self) -> Seen {
+        self.1
+    }
+
     /// The string, if the field was one.
     #[must_use]
     pub fn get(&self) -> Option<&str> {
@@ -75,21 +97,35 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    non_strings_are!(Text(None));
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Text(None, Seen::Other))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Text(None, Seen::Other))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Text(None, Seen::Other))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Text(None, Seen::Other))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Text(None, Seen::Null))
+    }
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Borrowed(v))))
+        Ok(Text(Some(Cow::Borrowed(v)), Seen::Str))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_owned()))))
+        Ok(Text(Some(Cow::Owned(v.to_owned())), Seen::Str))
     }
     fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v))))
+        Ok(Text(Some(Cow::Owned(v)), Seen::Str))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Text(None))
+        drain_seq(seq).map(|()| Text(None, Seen::Other))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Text(None))
+        drain_map(map).map(|()| Text(None, Seen::Other))
     }
 }
 
@@ -114,7 +150,7 @@ impl Present<'_> {
     fn scalar() -> Self {
         Self {
             present: true,
-            text: Text(None),
+            text: Text(None, Seen::Other),
         }
     }
 }
@@ -130,19 +166,19 @@ impl<'de> Visitor<'de> for PresentVisitor {
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
         Ok(Present {
             present: true,
-            text: Text(Some(Cow::Borrowed(v))),
+            text: Text(Some(Cow::Borrowed(v)), Seen::Str),
         })
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
         Ok(Present {
             present: true,
-            text: Text(Some(Cow::Owned(v.to_owned()))),
+            text: Text(Some(Cow::Owned(v.to_owned())), Seen::Str),
         })
     }
     fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
         Ok(Present {
             present: true,
-            text: Text(Some(Cow::Owned(v))),
+            text: Text(Some(Cow::Owned(v)), Seen::Str),
         })
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
@@ -158,7 +194,10 @@ impl<'de> Visitor<'de> for PresentVisitor {
         Ok(Present::scalar())
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Present::default())
+        Ok(Present {
+            present: false,
+            text: Text(None, Seen::Null),
+        })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         drain_seq(seq).map(|()| Present::scalar())
