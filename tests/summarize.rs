@@ -140,7 +140,8 @@ fn every_shape_counts_exactly_and_malformed_files_exit_3() {
     assert_eq!(v["files"].as_array().unwrap().len(), 5);
     assert_eq!(
         v["skipped"]["by_reason"],
-        json!({"gzip_invalid": 1, "not_json": 1})
+        // notes.txt is not JSON and not named like a log: listed, but not lost input.
+        json!({"gzip_invalid": 1, "not_a_log": 1})
     );
     let skipped: Vec<&str> = v["skipped"]["files"]
         .as_array()
@@ -431,4 +432,29 @@ fn actions_identities_and_sign_ins_carry_the_detail_responders_ask_for() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A file that is neither JSON nor named like a log (a README beside the logs) is listed on
+/// stderr and in the JSON, and changes nothing: the run is complete.
+#[test]
+fn a_readme_beside_the_logs_is_listed_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_good(dir.path());
+    std::fs::write(dir.path().join("a/README.md"), b"# the logs of March\n").unwrap();
+    std::fs::write(dir.path().join("a/RECORDS.tsv"), b"id\tname\n1\tx\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["--logs", d, "--format", "json"]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let v = json_of(&out);
+    assert_eq!(v["records"], 13);
+    assert_eq!(v["skipped"]["by_reason"], json!({"not_a_log": 2}));
+    assert!(
+        err.contains("not a log file, skipped: ") && err.contains("README.md"),
+        "{err}"
+    );
+    assert!(err.contains("RECORDS.tsv"), "{err}");
+    // A damaged file named like a log is still lost input.
+    std::fs::write(dir.path().join("a/cut.json"), b"{\"Records\": [").unwrap();
+    let (code, _, _) = run(&["--logs", d, "--format", "json"]);
+    assert_eq!(code, 3);
 }

@@ -26,7 +26,9 @@ use super::summary::{
 };
 use super::tally::{add_maps, count, insert_capped, slot, union};
 use crate::controls::monitoring::CIS_ITEMS;
-use crate::records::file::{ElementNotes, Skip, is_gzip, maybe_gunzip, parse_inflated};
+use crate::records::file::{
+    ElementNotes, Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated,
+};
 use crate::records::record::{Flag, Record};
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
 
@@ -289,6 +291,12 @@ impl Summarizer {
             self.add_record(r);
         }) {
             Err(reason) => {
+                // Not JSON and not named like a log: a README beside the logs, not input.
+                let reason = if reason == Skip::NotJson && !looks_like_log_name(file) {
+                    Skip::NotALog
+                } else {
+                    reason
+                };
                 self.skip(file, reason);
                 Some(reason)
             }
@@ -971,11 +979,13 @@ mod tests {
     #[test]
     fn eventbridge_insights_and_lookup_via_files() {
         let mut s = Summarizer::default();
-        assert_eq!(s.add_file("a", b"nope"), Some(Skip::NotJson));
+        assert_eq!(s.add_file("a.json", b"nope"), Some(Skip::NotJson));
+        assert_eq!(s.add_file("README.md", b"nope"), Some(Skip::NotALog));
         assert_eq!(s.add_file("b", br#"{"Records":[{"eventName":"A"}]}"#), None);
         let s = s.finish();
         assert_eq!(s.records, 1);
         assert_eq!(s.skipped.by_reason[&Skip::NotJson], 1);
+        assert_eq!(s.skipped.by_reason[&Skip::NotALog], 1);
         assert_eq!(s.files[0].shape, Shape::CloudTrail);
         assert!(!s.files[0].verified);
     }
@@ -1024,7 +1034,7 @@ mod tests {
         let records = br#"{"Records":[{"eventName":"A"}]}"#;
         let files = [
             ("plain.json".to_owned(), records.to_vec()),
-            ("gzip-not-json.gz".to_owned(), gz(b"not json")),
+            ("gzip-not-json.json.gz".to_owned(), gz(b"not json")),
             ("gzip-empty.gz".to_owned(), gz(b"  ")),
             ("gzip-too-large.gz".to_owned(), gz(&[b' '; 600])),
             (

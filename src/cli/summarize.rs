@@ -25,7 +25,9 @@ use crate::activity::summary::Summary;
 use crate::audit::request::{Checks, VerifyRequest};
 use crate::audit::run::verify;
 use crate::limits::{Limits, MAX_ACTIVITY_INFLATED_BYTES};
+use crate::present::escape::neutralise;
 use crate::present::summary::{render_json, render_markdown, render_text};
+use crate::records::file::Skip;
 
 /// Output format of `summarize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,7 +60,21 @@ pub struct SummarizeArgs {
     pub trail: TrailArgs,
 }
 
+/// Names the files that are not logs on stderr (they change nothing else).
+fn list_not_logs(summary: &Summary) {
+    let mut err = std::io::stderr().lock();
+    for f in summary
+        .skipped
+        .files
+        .iter()
+        .filter(|f| f.reason == Skip::NotALog)
+    {
+        let _ = writeln!(err, "not a log file, skipped: {}", neutralise(&f.file));
+    }
+}
+
 fn render(args: &SummarizeArgs, summary: &Summary) {
+    list_not_logs(summary);
     let rendered = match args.format {
         SummaryFormat::Json => render_json(summary),
         SummaryFormat::Text => render_text(summary),

@@ -67,9 +67,14 @@ pub enum Skip {
     /// Zero bytes, or only whitespace.
     #[error("empty")]
     Empty,
-    /// Not JSON and not JSON Lines.
+    /// Not JSON and not JSON Lines, in a file named like a log (`*.json`, `*.json.gz`,
+    /// `*.jsonl`): a damaged log, input lost.
     #[error("not JSON")]
     NotJson,
+    /// Not JSON, and not named like a log file either (a `README.md`, `RECORDS.tsv` or
+    /// notes lying beside the logs): not input at all.
+    #[error("not a log file")]
+    NotALog,
     /// A `CloudTrail` digest file, not a log file.
     #[error("a CloudTrail digest file, not a log")]
     DigestFile,
@@ -88,6 +93,7 @@ impl Skip {
             Self::TooLarge => "too_large",
             Self::Empty => "empty",
             Self::NotJson => "not_json",
+            Self::NotALog => "not_a_log",
             Self::DigestFile => "digest_file",
             Self::UnknownShape => "unknown_shape",
         }
@@ -141,6 +147,17 @@ pub struct Parsed {
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether a file name is one a log file has (`*.json`, `*.json.gz`, `*.jsonl`, in any
+/// case): a file so named that is not JSON is a damaged log; any other file that is not
+/// JSON is not a log at all ([`Skip::NotALog`]).
+#[must_use]
+pub fn looks_like_log_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".json", ".json.gz", ".jsonl", ".jsonl.gz"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
 
 /// Whether `body` starts with the gzip magic bytes (how gzip is recognised, never by name).
 #[must_use]
