@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::escape::{escape_markdown, neutralise};
-use crate::activity::summary::{Summary, to_sorted_json};
+use crate::activity::summary::{Summary, Verification, to_sorted_json};
 use crate::controls::monitoring::CIS_ITEMS;
 
 /// The JSON document (`summarize --format json`): every object's keys sorted, pretty-printed,
@@ -46,11 +46,16 @@ pub fn render_text(s: &Summary) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "{} records from {} files ({} skipped), {}; records unverified",
+        "{} records from {} files ({} skipped), {}; {}",
         s.records,
         s.files.len(),
         s.skipped.files.len(),
-        range(s)
+        range(s),
+        match s.verification {
+            Verification::Verified => "records verified",
+            Verification::PartiallyVerified => "records partially verified",
+            Verification::Unverified => "records unverified",
+        }
     );
     // Files that are merely not logs (digests, empty, other documents) are counted by
     // reason; unreadable or malformed ones are named, since they may hide records.
@@ -102,10 +107,19 @@ pub fn render_markdown(s: &Summary) -> String {
     let _ = writeln!(o, "## CloudTrail activity summary\n");
     let _ = writeln!(
         o,
-        "- **Scope:** {} records from {} files, {}. The records were **not** integrity-verified.",
+        "- **Scope:** {} records from {} files, {}. {}",
         s.records,
         s.files.len(),
-        escape_markdown(&range(s))
+        escape_markdown(&range(s)),
+        match s.verification {
+            Verification::Verified => {
+                "Every log file's SHA-256 matched a validly signed digest: the records are **integrity-verified**."
+            }
+            Verification::PartiallyVerified => {
+                "**Only some** log files were integrity-verified (each file's mark is in the JSON summary)."
+            }
+            Verification::Unverified => "The records were **not** integrity-verified.",
+        }
     );
     if !s.skipped.files.is_empty() {
         let reasons: Vec<String> = s
