@@ -39,6 +39,19 @@ fn cis_ids() -> impl Iterator<Item = &'static str> {
     CIS_ITEMS.iter().map(|i| i.id)
 }
 
+/// What the Markdown says of the records' integrity.
+fn verified_sentence(v: Verification) -> &'static str {
+    match v {
+        Verification::Verified => {
+            "Every log file's SHA-256 matched a validly signed digest: the records are **integrity-verified**."
+        }
+        Verification::PartiallyVerified => {
+            "**Only some** log files were integrity-verified (each file's mark is in the JSON summary)."
+        }
+        Verification::Unverified => "The records were **not** integrity-verified.",
+    }
+}
+
 /// The short human summary (`summarize --format text`): counts, the skipped files that may
 /// hide records, the CIS items with matches and the sections' totals.
 #[must_use]
@@ -111,15 +124,7 @@ pub fn render_markdown(s: &Summary) -> String {
         s.records,
         s.files.len(),
         escape_markdown(&range(s)),
-        match s.verification {
-            Verification::Verified => {
-                "Every log file's SHA-256 matched a validly signed digest: the records are **integrity-verified**."
-            }
-            Verification::PartiallyVerified => {
-                "**Only some** log files were integrity-verified (each file's mark is in the JSON summary)."
-            }
-            Verification::Unverified => "The records were **not** integrity-verified.",
-        }
+        verified_sentence(s.verification)
     );
     if !s.skipped.files.is_empty() {
         let reasons: Vec<String> = s
