@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use serde_json::{Value, json};
 use toml::Table;
@@ -643,4 +644,86 @@ fn api_activity_of_denied_service_and_bare_records_conforms() {
         (v["activity_id"].clone(), v["activity_name"].clone()),
         (json!(99), json!("Unknown"))
     );
+}
+
+// ---- through the binary ---------------------------------------------------------------
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trailproof"))
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `check --format ocsf` on `snapshot`: one conforming finding per line, as many as the JSON
+/// document has results, and the JSON format's exit code.
+fn ocsf_matches_json(s: &Table, snapshot: &str) -> i32 {
+    let (json_code, json_out, _) = run(&["check", "--snapshot", snapshot, "--format", "json"]);
+    let doc: Value = serde_json::from_str(&json_out).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    let (code, out, err) = run(&["check", "--snapshot", snapshot, "--format", "ocsf"]);
+    assert_eq!(code, json_code, "{err}");
+    assert!(out.ends_with('\n'));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), results.len());
+    for (line, result) in lines.iter().zip(results) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let p = problems(s, "compliance_finding", &v);
+        assert!(p.is_empty(), "{}\n{line}", p.join("\n"));
+        assert_eq!(v["compliance"]["control"], result["control_id"]);
+        assert_eq!(v["compliance"]["status_code"], result["status"]);
+    }
+    let (again, out2, _) = run(&["check", "--snapshot", snapshot, "--format", "ocsf"]);
+    assert_eq!(
+        (again, out2.as_str()),
+        (code, out.as_str()),
+        "deterministic"
+    );
+    code
+}
+
+#[test]
+fn cli_check_ocsf_writes_one_finding_per_result_with_the_exit_code_of_the_other_formats() {
+    let s = schema();
+    let sample = repo().join("testdata/sample/snapshot.json");
+    assert_eq!(ocsf_matches_json(&s, sample.to_str().unwrap()), 0);
+
+    // The same snapshot with its trail stopped: FAIL results, exit 1.
+    let text = std::fs::read_to_string(&sample).unwrap();
+    assert_eq!(text.matches("\"is_logging\": true").count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let stopped = dir.path().join("stopped.json");
+    std::fs::write(
+        &stopped,
+        text.replace("\"is_logging\": true", "\"is_logging\": false"),
+    )
+    .unwrap();
+    assert_eq!(ocsf_matches_json(&s, stopped.to_str().unwrap()), 1);
+    let (_, out, _) = run(&[
+        "check",
+        "--snapshot",
+        stopped.to_str().unwrap(),
+        "--format",
+        "ocsf",
+    ]);
+    assert!(out.lines().any(|l| {
+        let v: Value = serde_json::from_str(l).unwrap();
+        v["compliance"]["status"] == "Fail" && v["status"] == "New"
+    }));
+
+    // A snapshot that cannot be read is exit 2 and writes nothing to stdout.
+    let (code, out, _) = run(&[
+        "check",
+        "--snapshot",
+        "does-not-exist.json",
+        "--format",
+        "ocsf",
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
 }
