@@ -1,14 +1,15 @@
 //! `trailproof snapshot` (record every answer the controls need) and `trailproof check`
 //! (evaluate the control catalog, live or from a snapshot): arguments → [`SnapshotRequest`]
 //! and [`CheckRequest`] → [`snapshot_source::gather`] or [`snapshot_source::read`], then
-//! [`check_report::build`] → [`crate::present::compliance`] → the exit code of the outcome.
+//! [`check_report::build`] → [`crate::present::compliance`] (or, for `--format ocsf`,
+//! [`crate::report::ocsf::compliance_findings`] → [`crate::present::ocsf`]) → the exit code
+//! of the outcome.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use super::common::Format;
 use super::common::{fail, now};
 use super::exit;
 use crate::controls::catalog::{self, Framework};
@@ -50,6 +51,17 @@ pub struct SnapshotArgs {
     pub aws: AwsArgs,
 }
 
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per result with its reason, then the counts.
+    Text,
+    /// One JSON document (schema `trailproof.check/1`).
+    Json,
+    /// JSON Lines: one OCSF 1.5.0 Compliance Finding (class 2003) per result.
+    Ocsf,
+}
+
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -71,8 +83,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
     /// AWS access (live mode).
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -228,8 +240,12 @@ pub async fn run_check(args: CheckArgs) -> u8 {
     report.exit_code = Some(code);
     let mut out = std::io::stdout().lock();
     let _ = match args.format {
-        Format::Json => crate::present::compliance::write_json(&mut out, &report),
-        Format::Text => crate::present::compliance::write_text(&mut out, &report),
+        CheckFormat::Json => crate::present::compliance::write_json(&mut out, &report),
+        CheckFormat::Text => crate::present::compliance::write_text(&mut out, &report),
+        CheckFormat::Ocsf => crate::present::ocsf::write_lines(
+            &mut out,
+            &crate::report::ocsf::compliance_findings(&report, as_of),
+        ),
     };
     code
 }

@@ -7,9 +7,11 @@
 //! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
 //! - [`summary`]: the activity summary as JSON, text or Markdown (`summarize --format`).
 //! - [`escape`]: neutralising and Markdown-escaping of attacker-controlled strings.
+//! - [`ocsf`]: OCSF events and findings as JSON Lines (`--format ocsf`).
 
 pub mod compliance;
 pub mod escape;
+pub mod ocsf;
 pub mod org_html;
 pub mod org_text;
 pub mod report_html;

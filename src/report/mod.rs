@@ -6,8 +6,12 @@
 //!   (`trailproof.verify-org/1`).
 //! - [`check`]: the compliance controls on one snapshot (`trailproof.check/1`).
 //! - [`audit`]: the audit report (`trailproof.report/1`): integrity, compliance, activity.
+//! - [`hunt`]: one detection hit ([`hunt::Hit`], a line of `hunt --format jsonl`).
+//! - [`ocsf`]: compliance findings, detection findings and API activity in OCSF 1.5.0.
 
 pub mod audit;
 pub mod check;
+pub mod hunt;
+pub mod ocsf;
 pub mod org;
 pub mod verify;
