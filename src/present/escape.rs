@@ -36,6 +36,53 @@ pub fn escape_markdown(s: &str) -> String {
     out
 }
 
+/// Word joiner (U+2060): invisible, and breaks what chat tools and trackers would turn into a
+/// mention or a link.
+const JOINER: char = '\u{2060}';
+
+/// [`escape_markdown`], then made inert for chat tools and ticket trackers (Slack, Teams,
+/// Jira, GitHub), which act on more than Markdown: `@channel`, `@here` and `@user` cannot
+/// ping (a word joiner follows every `@`), Slack's `<!here>` and `<@U123>` cannot form (the
+/// angle brackets are escaped), and no URL or domain becomes a link (`://`, `www.` and
+/// every `.` between letters are broken by a word joiner). The text reads the same.
+#[must_use]
+pub fn escape_ticket(s: &str) -> String {
+    let escaped = escape_markdown(s);
+    let chars: Vec<char> = escaped.chars().collect();
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        // `example.com`, `www.evil`: a dot between two word characters is preceded by a
+        // joiner, so no domain is recognised.
+        if c == '.'
+            && prev.is_some_and(char::is_alphanumeric)
+            && next.is_some_and(char::is_alphanumeric)
+        {
+            out.push(JOINER);
+        }
+        out.push(c);
+        // `@here`, `<!channel>`, `https://`: a joiner after the marker.
+        if matches!(c, '@' | '!' | ':') && next.is_some_and(|n| !n.is_whitespace()) {
+            out.push(JOINER);
+        }
+    }
+    out
+}
+
+/// A CSV cell that a spreadsheet will not evaluate: a value starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is prefixed with `'` (OWASP's CSV-injection rule), after
+/// [`neutralise`]. Quoting is the CSV writer's business.
+#[must_use]
+pub fn csv_cell(s: &str) -> String {
+    let s = neutralise(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) || s.starts_with('\u{FFFD}') {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +97,52 @@ mod tests {
             escape_markdown("<script>|`x`*_[l](u)\\"),
             "\\<script\\>\\|\\`x\\`\\*\\_\\[l\\](u)\\\\"
         );
+    }
+
+    #[test]
+    fn tickets_cannot_ping_or_link() {
+        for hostile in [
+            "@channel",
+            "@here",
+            "<!here>",
+            "<!channel|x>",
+            "<@U024BE7LH>",
+            "https://evil.example/x",
+            "www.evil.example",
+            "[click](javascript:alert(1))",
+        ] {
+            let out = escape_ticket(hostile);
+            for token in [
+                "@channel",
+                "@here",
+                "!here",
+                "!channel",
+                "@U0",
+                "://",
+                "www.",
+                "evil.example",
+            ] {
+                assert!(!out.contains(token), "{token} in {out:?}");
+            }
+            assert!(!out.contains("](") || out.contains("\\]("), "{out:?}");
+            assert_eq!(
+                out.replace([JOINER, '\\'], ""),
+                hostile.replace('\\', "")
+            );
+        }
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\u{FFFD}x"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(csv_cell(cell), want);
+        }
     }
 }

@@ -6,11 +6,13 @@
 //! - [`org_html`]: the many-chain verification page (askama, `templates/org.html`).
 //! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
 //! - [`summary`]: the activity summary as JSON, text or Markdown (`summarize --format`).
+//! - [`hunt`]: the hunt's text, JSON Lines, JSON, Markdown tickets and CSV.
 //! - [`escape`]: neutralising and Markdown-escaping of attacker-controlled strings.
 //! - [`ocsf`]: OCSF events and findings as JSON Lines (`--format ocsf`).
 
 pub mod compliance;
 pub mod escape;
+pub mod hunt;
 pub mod ocsf;
 pub mod org_html;
 pub mod org_text;

@@ -1,9 +1,15 @@
-//! The documents of `hunt`: for now the one-line-per-match model [`Hit`] (issue 12, item 5:
-//! the `jsonl` line) and the rule [`Level`] it carries. Data only: which record matches
-//! which rule is decided by the detection engine, never here, and no output is formatted
-//! here (the presenters write the lines, [`super::ocsf`] maps a hit to OCSF).
+//! The documents of `hunt`: the one-line-per-match model [`Hit`] (the `jsonl` line), the
+//! rule [`Level`] it carries, and the whole run's document [`HuntReport`]
+//! (`trailproof.hunt/1`) with its per-rule summaries. Data only: which record matches which
+//! rule is decided by the detection engine, never here, and no output is formatted here
+//! (the presenters write the lines, [`super::ocsf`] maps a hit to OCSF).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::audit::tally::Counts;
+use crate::vocab::{Outcome, Tool};
 
 /// A Sigma rule's `level` (Sigma rules specification, "level"), lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,6 +65,186 @@ pub struct Hit {
     pub file: String,
     /// Whether that file's hash matched a verified digest.
     pub verified: bool,
+}
+
+/// JSON schema tag of a [`HuntReport`].
+pub const SCHEMA: &str = "trailproof.hunt/1";
+
+/// A rule (or correlation) that was loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadedRule {
+    /// Its `id` (else its file path).
+    pub id: String,
+    /// Its `title`.
+    pub title: String,
+    /// Its `level`.
+    pub level: Level,
+    /// The file it came from (`builtin:…` for the built-in pack).
+    pub file: String,
+    /// `rule` or `correlation`.
+    pub kind: RuleKind,
+    /// Whether its matches are reported (a rule a correlation reads, and does not ask to
+    /// generate, reports nothing itself).
+    pub reports: bool,
+}
+
+/// What a loaded rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// A detection rule.
+    Rule,
+    /// A correlation rule.
+    Correlation,
+}
+
+/// A rule that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotLoaded {
+    /// The file.
+    pub file: String,
+    /// The line, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The rule (id, else title), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Why: for a skipped rule, its logsource; for a refused one, what is not supported or
+    /// what is wrong, by name.
+    pub reason: String,
+}
+
+/// The rules of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    /// Loaded and evaluated.
+    pub loaded: Vec<LoadedRule>,
+    /// Not for AWS `CloudTrail` (their logsource): passed over.
+    pub skipped: Vec<NotLoaded>,
+    /// Refused: unsupported or invalid (the run is incomplete).
+    pub refused: Vec<NotLoaded>,
+}
+
+/// A file that gave no records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    /// The file.
+    pub file: String,
+    /// The reason code (`not_a_log` changes nothing; `not_json`, `gzip_invalid`,
+    /// `too_large`, `unreadable` mean input was lost).
+    pub reason: &'static str,
+}
+
+/// What was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Input {
+    /// Log files read.
+    pub files: u64,
+    /// Of which verified (their hash matched a validly signed digest in this run).
+    pub verified_files: u64,
+    /// Records read (repeats included).
+    pub records: u64,
+    /// Records whose `eventID` was seen before (read and hunted, never dropped).
+    pub repeated_event_ids: u64,
+    /// Files that gave no records.
+    pub skipped: Vec<SkippedFile>,
+}
+
+/// One rule that fired, in short: what the text and Markdown show before the hits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleSummary {
+    /// The rule's id.
+    pub rule_id: String,
+    /// Its title.
+    pub rule_title: String,
+    /// Its level.
+    pub level: Level,
+    /// Hits.
+    pub hits: u64,
+    /// Hits whose file was verified.
+    pub verified_hits: u64,
+    /// Earliest `eventTime` of its hits (as written).
+    pub first: Option<String>,
+    /// Latest.
+    pub last: Option<String>,
+    /// Actors by hits, most first (at most five).
+    pub top_actors: Vec<(String, u64)>,
+    /// Source addresses by hits, most first (at most five).
+    pub top_source_ips: Vec<(String, u64)>,
+}
+
+/// The hunt document (`--format json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HuntReport {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// Tool identity.
+    pub tool: Tool,
+    /// What was hunted: the `--logs` paths, or the trail (`trail_arn`, window…).
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    /// The rules.
+    pub rules: Rules,
+    /// What was read.
+    pub input: Input,
+    /// The verification's counts, when the logs came from a trail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Counts>,
+    /// Hits per rule id.
+    pub hits_by_rule: BTreeMap<String, u64>,
+    /// The rules that fired, highest level first, then most hits.
+    pub fired: Vec<RuleSummary>,
+    /// Every hit, in input order (correlation hits after the others).
+    pub hits: Vec<Hit>,
+    /// `findings` when a hit was reported (or the verification found tampering), `incomplete`
+    /// when input was lost, a rule refused or the verification incomplete, else `clean`.
+    pub outcome: Outcome,
+    /// The process exit code, written by the command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u8>,
+}
+
+/// The rules that fired, from their hits: highest level first, then most hits, then id.
+#[must_use]
+pub fn summarise(hits: &[Hit]) -> Vec<RuleSummary> {
+    let mut by_rule: BTreeMap<&str, Vec<&Hit>> = BTreeMap::new();
+    for h in hits {
+        by_rule.entry(&h.rule_id).or_default().push(h);
+    }
+    let top = |values: &mut dyn Iterator<Item = Option<&String>>| {
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for v in values.flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut v: Vec<(String, u64)> =
+            counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.truncate(5);
+        v
+    };
+    let mut out: Vec<RuleSummary> = by_rule
+        .into_iter()
+        .map(|(id, hs)| {
+            let times = hs.iter().filter_map(|h| h.event_time.as_deref());
+            RuleSummary {
+                rule_id: id.to_owned(),
+                rule_title: hs[0].rule_title.clone(),
+                level: hs[0].level,
+                hits: hs.len() as u64,
+                verified_hits: hs.iter().filter(|h| h.verified).count() as u64,
+                first: times.clone().min().map(str::to_owned),
+                last: times.max().map(str::to_owned),
+                top_actors: top(&mut hs.iter().map(|h| h.actor.as_ref())),
+                top_source_ips: top(&mut hs.iter().map(|h| h.source_ip.as_ref())),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then(b.hits.cmp(&a.hits))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    out
 }
 
 #[cfg(test)]
