@@ -13,6 +13,7 @@
 #   BENCH_DIR=.work/NAME         outputs (out/, replaced on every run)
 #   BENCH_VENV=.work/bench-venv  the venv of `scripts/setup-venv --bench` (created if missing)
 #   BENCH_BUILD=1                0 skips `cargo build` (target/release/trailproof must exist)
+#   BENCH_TRAILPROOF             the binary to time (default target/release/trailproof)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -30,7 +31,7 @@ BUILD="${BENCH_BUILD:-1}"
 [[ "$VENV" == /* ]] || VENV="$ROOT/$VENV"
 PY="$VENV/bin/python"
 RUNNER="$ROOT/scripts/bench_summarize.py"
-TP="$ROOT/target/release/trailproof"
+TP="${BENCH_TRAILPROOF:-$ROOT/target/release/trailproof}"
 OUT="$BENCH_DIR/out"
 
 section() { printf '\n==== %s ====\n' "$*"; }
