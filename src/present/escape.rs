@@ -125,10 +125,7 @@ mod tests {
                 assert!(!out.contains(token), "{token} in {out:?}");
             }
             assert!(!out.contains("](") || out.contains("\\]("), "{out:?}");
-            assert_eq!(
-                out.replace([JOINER, '\\'], ""),
-                hostile.replace('\\', "")
-            );
+            assert_eq!(out.replace([JOINER, '\\'], ""), hostile.replace('\\', ""));
         }
     }
 
