@@ -32,6 +32,7 @@ pub mod audit;
 pub mod chain;
 pub mod cli;
 pub mod controls;
+pub mod detect;
 #[cfg(feature = "fixture")]
 pub mod fixture;
 pub mod hash;

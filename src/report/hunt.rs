@@ -11,21 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::tally::Counts;
 use crate::vocab::{Outcome, Tool};
 
-/// A Sigma rule's `level` (Sigma rules specification, "level"), lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// No threat by itself; for enrichment or context.
-    Informational,
-    /// Notable, rarely a threat.
-    Low,
-    /// Relevant; to be reviewed.
-    Medium,
-    /// Should be reviewed soon.
-    High,
-    /// To be reviewed at once; a very low false-positive rate is expected.
-    Critical,
-}
+pub use crate::detect::sigma::Level;
 
 /// One (rule, record) match: one line of `hunt --format jsonl`. A record matched by two
 /// rules is two hits; a record read twice (the same `eventID` in one file or in two) is two

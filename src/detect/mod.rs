@@ -1,0 +1,5 @@
+//! Detection: Sigma rules over `CloudTrail` records ([`sigma`]), and the rule pack the
+//! project writes and ships in the binary ([`pack`]).
+
+pub mod pack;
+pub mod sigma;
