@@ -16,7 +16,7 @@ use std::hash::{Hash as _, Hasher as _};
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::rules::{
-    ABUSED_APIS, CisRule, actor_key, canonical_time, event_version, is_authorization_failure,
+    ABUSED_APIS, CIS, actor_key, canonical_time, event_version, is_authorization_failure,
     is_excluded_denial, is_root_use, looks_like_ipv4,
 };
 use super::sections::{Dormant, dormant};
@@ -26,8 +26,9 @@ use super::summary::{
 };
 use super::tally::{add_maps, count, insert_capped, slot, union};
 use crate::controls::monitoring::CIS_ITEMS;
+use crate::detect::scan::Scan;
 use crate::records::file::{
-    ElementNotes, Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated,
+    ElementNotes, Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated_raw,
 };
 use crate::records::record::{Flag, Record};
 use crate::time::{UtcTime, format_rfc3339, parse_record_time};
@@ -79,7 +80,7 @@ pub struct Summarizer {
     inflate_limit: u64,
     record_limit: u64,
     inventory: Option<Vec<Dormant>>,
-    cis_rules: Vec<CisRule>,
+    scan: Scan,
 }
 
 impl Default for Summarizer {
@@ -226,7 +227,7 @@ impl Summarizer {
             inflate_limit,
             record_limit: crate::limits::Limits::default().max_record_bytes,
             inventory: None,
-            cis_rules: CIS_ITEMS.iter().map(CisRule::new).collect(),
+            scan: Scan::default(),
         }
     }
 
@@ -287,8 +288,8 @@ impl Summarizer {
             return Some(Skip::TooLarge);
         }
         let record_limit = self.record_limit;
-        match parse_inflated(content, stored.gzip, record_limit, &mut |r| {
-            self.add_record(r);
+        match parse_inflated_raw(content, stored.gzip, record_limit, &mut |r, raw| {
+            self.add_record(r, raw);
         }) {
             Err(reason) => {
                 // Not JSON and not named like a log: a README beside the logs, not input.
@@ -341,7 +342,7 @@ impl Summarizer {
 
     /// Adds one record. Never fails: odd fields count as absent and are noted.
     #[allow(clippy::too_many_lines)] // one pass over the record, section by section
-    pub fn add_record(&mut self, r: &Record<'_>) {
+    pub fn add_record(&mut self, r: &Record<'_>, raw: &str) {
         self.out.records += 1;
         let time = self.record_time(r);
         if let Some(t) = time {
@@ -534,18 +535,17 @@ impl Summarizer {
             add_capped(&mut c.source_ips, ip);
         }
 
-        for rule in &self.cis_rules {
-            let item = rule.item;
-            if rule.matches(r) {
-                if let Some(c) = o.cis_monitoring.get_mut(item.id) {
-                    c.count += 1;
-                    count(&mut c.actors, actor);
-                }
-                if let Some(t) = time {
-                    widen(self.cis_range.entry(item.id).or_default(), t);
-                }
+        let cis_range = &mut self.cis_range;
+        self.scan.record(&CIS.rules, r, raw, &mut |rule, _| {
+            let item = CIS.items[rule];
+            if let Some(c) = o.cis_monitoring.get_mut(item) {
+                c.count += 1;
+                count(&mut c.actors, actor);
             }
-        }
+            if let Some(t) = time {
+                widen(cis_range.entry(item).or_default(), t);
+            }
+        });
         o.sections.observe(r, actor);
     }
 
@@ -554,7 +554,7 @@ impl Summarizer {
     pub(crate) fn add_value(&mut self, v: &serde_json::Value) {
         let text = v.to_string();
         if let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) {
-            self.add_record(&r);
+            self.add_record(&r, &text);
         }
     }
 
@@ -577,7 +577,7 @@ impl Summarizer {
             inflate_limit: _,
             record_limit: _,
             inventory: _,
-            cis_rules: _,
+            scan: _,
         } = later;
         let s = &mut self.out;
         s.files.extend(o.files);

@@ -8,7 +8,11 @@
 
 use std::borrow::Cow;
 
-use crate::controls::monitoring::CisItem;
+use std::sync::LazyLock;
+
+use crate::controls::monitoring::CIS_ITEMS;
+use crate::detect::pack;
+use crate::detect::sigma::{self, RuleSet};
 use crate::records::record::{Record, Text};
 use crate::time::UtcTime;
 
@@ -147,39 +151,6 @@ pub fn is_excluded_denial(r: &Record<'_>) -> bool {
         || r.event_name.get() == Some("HeadBucket")
 }
 
-fn mfa_missing(r: &Record<'_>) -> bool {
-    r.mfa_used().is_some_and(|m| !m.eq_ignore_ascii_case("yes"))
-}
-
-/// Whether `record` matches CIS monitoring item `item` (v3.0 numbering). 4.1, 4.2, 4.3 and
-/// 4.6 have their own semantics; the others are "eventSource equals (if the item names
-/// one) and eventName is one of the list", read from the item's metric-filter clauses.
-#[must_use]
-pub fn cis_matches(item: &CisItem, r: &Record<'_>) -> bool {
-    let name = r.event_name.get();
-    match item.id {
-        "4.1" => is_authorization_failure(r) && !is_excluded_denial(r),
-        "4.2" => name == Some("ConsoleLogin") && mfa_missing(r),
-        "4.3" => is_root_use(r),
-        "4.6" => {
-            name == Some("ConsoleLogin") && r.error_message.get() == Some("Failed authentication")
-        }
-        _ => {
-            let source = r.event_source.get();
-            let mut want_source = None;
-            let mut name_hit = false;
-            for clause in item.clauses {
-                if let Some(s) = clause.strip_prefix("$.eventSource=") {
-                    want_source = Some(s);
-                } else if let Some(n) = clause.strip_prefix("$.eventName=") {
-                    name_hit |= name == Some(n);
-                }
-            }
-            name_hit && want_source.is_none_or(|s| source == Some(s))
-        }
-    }
-}
-
 /// `YYYY-MM-DDTHH:MM:SSZ`, the form `CloudTrail` writes, read without the general parser
 /// (which accepts many more forms and costs more per record). `None` for anything else.
 #[must_use]
@@ -208,47 +179,39 @@ pub fn canonical_time(s: &str) -> Option<UtcTime> {
     )
 }
 
-/// A CIS item's test, with the metric-filter clauses read once.
+/// The built-in pack's CIS AWS Foundations v3.0 monitoring rules (`rules/cis/`), loaded once,
+/// with the item each rule counts for: the summary's `cis_monitoring` figures are what the
+/// detection engine finds with these rules, exactly what `hunt` reports for them.
 #[derive(Debug)]
-pub struct CisRule {
-    /// The item tested.
-    pub item: &'static CisItem,
-    source: Option<&'static str>,
-    names: Vec<&'static str>,
+pub struct CisRules {
+    /// The rules.
+    pub rules: RuleSet,
+    /// The item (`"4.1"` … `"4.15"`) of each rule, by rule index.
+    pub items: Vec<&'static str>,
 }
 
-impl CisRule {
-    /// The test of `item`.
-    #[must_use]
-    pub fn new(item: &'static CisItem) -> Self {
-        let mut source = None;
-        let mut names = Vec::new();
-        for clause in item.clauses {
-            if let Some(s) = clause.strip_prefix("$.eventSource=") {
-                source = Some(s);
-            } else if let Some(n) = clause.strip_prefix("$.eventName=") {
-                names.push(n);
-            }
-        }
-        Self {
-            item,
-            source,
-            names,
-        }
+/// The CIS rules (see [`CisRules`]).
+pub static CIS: LazyLock<CisRules> = LazyLock::new(|| {
+    let loaded = sigma::load(&pack::cis());
+    let items = loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|m| {
+            let n = m
+                .name
+                .as_deref()
+                .and_then(|n| n.strip_prefix("trailproof_cis_"))
+                .map(|n| n.replace('_', "."))
+                .unwrap_or_default();
+            CIS_ITEMS.iter().find(|i| i.id == n).map_or("", |i| i.id)
+        })
+        .collect();
+    CisRules {
+        rules: loaded.rules,
+        items,
     }
-
-    /// As [`cis_matches`].
-    #[must_use]
-    pub fn matches(&self, r: &Record<'_>) -> bool {
-        match self.item.id {
-            "4.1" | "4.2" | "4.3" | "4.6" => cis_matches(self.item, r),
-            _ => {
-                r.event_name.get().is_some_and(|n| self.names.contains(&n))
-                    && self.source.is_none_or(|s| r.event_source.get() == Some(s))
-            }
-        }
-    }
-}
+});
 
 /// Whether `s` has the form of a dotted-quad IPv4 address (canonical or not: `010.1.2.3`).
 #[must_use]
@@ -285,30 +248,36 @@ mod tests {
     }
 
     #[test]
-    fn precomputed_cis_rules_agree_with_cis_matches() {
-        let records = [
-            json!({"eventSource": "iam.amazonaws.com", "eventName": "DeleteRolePolicy"}),
-            json!({"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy"}),
-            json!({"eventSource": "ec2.amazonaws.com", "eventName": "PutBucketPolicy"}),
-            json!({"eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging"}),
-            json!({"eventSource": "kms.amazonaws.com", "eventName": "ScheduleKeyDeletion"}),
-            json!({"eventName": "CreateNetworkAcl"}),
-            json!({"eventName": "ConsoleLogin", "errorMessage": "Failed authentication",
-                "additionalEventData": {"MFAUsed": "No"}}),
-            json!({"errorCode": "AccessDenied", "userIdentity": {"type": "Root"}}),
-        ];
-        for v in &records {
-            let text = v.to_string();
-            let Ok(crate::records::record::Element::Object(r)) = serde_json::from_str(&text) else {
-                panic!("{text}");
-            };
-            for item in CIS_ITEMS {
-                assert_eq!(
-                    CisRule::new(item).matches(&r),
-                    cis_matches(item, &r),
-                    "{} {text}",
-                    item.id
-                );
+    fn the_cis_rules_cover_every_item_and_its_metric_filter_names() {
+        assert_eq!(
+            CIS.items,
+            CIS_ITEMS.iter().map(|i| i.id).collect::<Vec<_>>()
+        );
+        for (rule, item) in CIS_ITEMS.iter().enumerate() {
+            if ["4.1", "4.2", "4.3", "4.6"].contains(&item.id) {
+                continue;
+            }
+            let source = item
+                .clauses
+                .iter()
+                .find_map(|c| c.strip_prefix("$.eventSource="));
+            for name in item
+                .clauses
+                .iter()
+                .filter_map(|c| c.strip_prefix("$.eventName="))
+            {
+                let mut v = json!({"eventName": name});
+                if let Some(s) = source {
+                    v["eventSource"] = json!(s);
+                }
+                assert!(CIS.rules.matches(rule, &v), "{} {v}", item.id);
+                // The metric filters compare exactly.
+                v["eventName"] = json!(name.to_lowercase());
+                assert!(!CIS.rules.matches(rule, &v), "{} {v}", item.id);
+                if source.is_some() {
+                    let w = json!({"eventName": name, "eventSource": "other.amazonaws.com"});
+                    assert!(!CIS.rules.matches(rule, &w), "{} {w}", item.id);
+                }
             }
         }
     }

@@ -2,4 +2,5 @@
 //! project writes and ships in the binary ([`pack`]).
 
 pub mod pack;
+pub mod scan;
 pub mod sigma;

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::meta::RuleMeta;
 use super::yaml::Node;
-use super::{Kind, NotLoaded, RuleMeta, RuleSet};
 use crate::records::path;
 
 /// A correlation's type.
@@ -39,6 +39,21 @@ pub(crate) struct Body {
 }
 
 impl Body {
+    /// The rules it reads, by id or name.
+    pub(crate) fn rules(&self) -> &[String] {
+        &self.rules
+    }
+
+    /// Its field-name aliases.
+    pub(crate) fn aliases(&self) -> &BTreeMap<String, BTreeMap<String, String>> {
+        &self.aliases
+    }
+
+    /// Whether the rules it reads also report their own matches.
+    pub(crate) fn generate(&self) -> bool {
+        self.generate
+    }
+
     /// Reads a `correlation:` section; `generate` is the document's own `generate`.
     pub(crate) fn parse(node: &Node, generate: bool, line: usize) -> Result<Self, String> {
         let _ = line;
@@ -159,99 +174,16 @@ fn timespan(t: &str) -> Result<i64, String> {
 /// A resolved correlation.
 #[derive(Debug, Clone)]
 pub(crate) struct Correlation {
-    /// Its index in [`RuleSet::rules`].
+    /// Its index in the rule set's rules.
     meta: usize,
     body: Body,
     /// The detection rules, in `rules` order.
     rules: Vec<usize>,
 }
 
-/// Resolves the correlations against the loaded detection rules and adds them to `set`.
-pub(crate) fn resolve(
-    set: &mut RuleSet,
-    pending: Vec<(RuleMeta, Body)>,
-    skipped_names: &[String],
-    skipped: &mut Vec<NotLoaded>,
-    refused: &mut Vec<NotLoaded>,
-) {
-    let correlation_names: BTreeSet<String> = pending
-        .iter()
-        .flat_map(|(m, _)| std::iter::once(m.id.clone()).chain(m.name.clone()))
-        .collect();
-    for (mut meta, body) in pending {
-        let problem = |reason: String| NotLoaded {
-            file: meta.file.clone(),
-            line: Some(meta.line),
-            rule: Some(meta.id.clone()),
-            reason,
-        };
-        let mut rules = Vec::new();
-        let mut outcome = Ok(());
-        for r in &body.rules {
-            let found = set.metas[..set.compiled.len()]
-                .iter()
-                .position(|m| m.id == *r || m.name.as_deref() == Some(r.as_str()));
-            match found {
-                Some(i) => rules.push(i),
-                None if correlation_names.contains(r) => {
-                    outcome = Err((
-                        false,
-                        format!(
-                            "correlation over the correlation `{r}` (chaining) is not supported"
-                        ),
-                    ));
-                    break;
-                }
-                None if skipped_names.contains(r) => {
-                    outcome = Err((
-                        true,
-                        format!("reads `{r}`, a rule that is not for AWS CloudTrail"),
-                    ));
-                    break;
-                }
-                None => {
-                    outcome = Err((false, format!("reads `{r}`, which is not a loaded rule")));
-                    break;
-                }
-            }
-        }
-        if let Some(alias) = body.aliases.iter().find_map(|(alias, per_rule)| {
-            per_rule
-                .keys()
-                .find(|name| {
-                    !rules
-                        .iter()
-                        .any(|i| set.metas[*i].name.as_deref() == Some(name.as_str()))
-                })
-                .map(|n| format!("alias `{alias}` names `{n}`, which is not a rule it reads"))
-        }) {
-            if outcome.is_ok() {
-                outcome = Err((false, alias));
-            }
-        }
-        if set.metas.iter().any(|m| m.id == meta.id) && outcome.is_ok() {
-            outcome = Err((false, "the id is already used by another rule".into()));
-        }
-        match outcome {
-            Err((true, reason)) => skipped.push(problem(reason)),
-            Err((false, reason)) => refused.push(problem(reason)),
-            Ok(()) => {
-                let c = set.correlations.len();
-                for (pos, r) in rules.iter().enumerate() {
-                    set.feeds[*r].push((c, pos));
-                    if !body.generate {
-                        set.metas[*r].reports = false;
-                    }
-                }
-                meta.kind = Kind::Correlation;
-                set.metas.push(meta);
-                set.correlations.push(Correlation {
-                    meta: set.metas.len() - 1,
-                    body,
-                    rules,
-                });
-            }
-        }
+impl Correlation {
+    pub(crate) fn new(meta: usize, body: Body, rules: Vec<usize>) -> Self {
+        Self { meta, body, rules }
     }
 }
 
@@ -267,7 +199,7 @@ struct Obs {
 /// A correlation that matched, with the hits that make it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorrelationHit {
-    /// The correlation's index in [`RuleSet::rules`].
+    /// The correlation's index in the rule set's rules.
     pub rule: usize,
     /// The group: each `group-by` field with the value it had.
     pub group: Vec<(String, Option<String>)>,
@@ -279,20 +211,28 @@ pub struct CorrelationHit {
     pub hits: Vec<u64>,
 }
 
-/// Collects base-rule matches for the correlations of a [`RuleSet`].
+/// Collects base-rule matches for the correlations of a rule set.
 #[derive(Debug)]
 pub struct Correlator<'r> {
-    set: &'r RuleSet,
+    correlations: &'r [Correlation],
+    feeds: &'r [Vec<(usize, usize)>],
+    metas: &'r [RuleMeta],
     /// Per correlation: group → observations.
     groups: Vec<BTreeMap<Vec<Option<String>>, Vec<Obs>>>,
     untimed: u64,
 }
 
 impl<'r> Correlator<'r> {
-    pub(crate) fn new(set: &'r RuleSet) -> Self {
+    pub(crate) fn new(
+        correlations: &'r [Correlation],
+        feeds: &'r [Vec<(usize, usize)>],
+        metas: &'r [RuleMeta],
+    ) -> Self {
         Self {
-            set,
-            groups: vec![BTreeMap::new(); set.correlations.len()],
+            correlations,
+            feeds,
+            metas,
+            groups: vec![BTreeMap::new(); correlations.len()],
             untimed: 0,
         }
     }
@@ -300,7 +240,7 @@ impl<'r> Correlator<'r> {
     /// Records that detection rule `rule` matched `record` (at `time`, ms since the epoch),
     /// under the caller's id `hit`.
     pub fn observe(&mut self, rule: usize, record: &Value, time: Option<i64>, hit: u64) {
-        let Some(feeds) = self.set.feeds.get(rule) else {
+        let Some(feeds) = self.feeds.get(rule) else {
             return;
         };
         if feeds.is_empty() {
@@ -310,9 +250,9 @@ impl<'r> Correlator<'r> {
             self.untimed += 1;
             return;
         };
-        let name = self.set.metas[rule].name.as_deref();
+        let name = self.metas[rule].name.as_deref();
         for &(c, pos) in feeds {
-            let corr = &self.set.correlations[c];
+            let corr = &self.correlations[c];
             let field_of = |f: &str| -> Option<String> {
                 match corr.body.aliases.get(f) {
                     Some(per_rule) => name.and_then(|n| per_rule.get(n)).cloned(),
@@ -329,7 +269,7 @@ impl<'r> Correlator<'r> {
                 .body
                 .field
                 .as_deref()
-                .and_then(|f| field_of(f))
+                .and_then(field_of)
                 .and_then(|f| text_of(record, &f));
             self.groups[c].entry(group).or_default().push(Obs {
                 time,
@@ -351,7 +291,7 @@ impl<'r> Correlator<'r> {
     pub fn finish(self) -> Vec<CorrelationHit> {
         let mut out = Vec::new();
         for (c, groups) in self.groups.into_iter().enumerate() {
-            let corr = &self.set.correlations[c];
+            let corr = &self.correlations[c];
             for (group, mut obs) in groups {
                 obs.sort_by_key(|o| (o.time, o.hit));
                 for window in windows(corr, &obs) {

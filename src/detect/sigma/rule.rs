@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::condition::{self, Cond};
 use super::correlation::Body;
+use super::meta::{Kind, Level, NotLoaded, QuickField, RuleMeta};
 use super::value::{FieldTests, Test};
 use super::yaml::Node;
-use super::{Kind, Level, NotLoaded, QuickField, RuleMeta};
 
 /// A compiled detection rule.
 #[derive(Debug, Clone)]
@@ -141,12 +141,13 @@ fn need(cond: &Cond, searches: &[Search], field: QuickField) -> Option<Need> {
 pub(crate) enum Parsed {
     Rule(Box<RuleMeta>, Box<Compiled>),
     Correlation(Box<RuleMeta>, Box<Body>),
-    /// Not for CloudTrail; with the id and name others may refer to it by.
+    /// Not for `CloudTrail`; with the id and name others may refer to it by.
     Skipped(NotLoaded, Vec<String>),
     Refused(NotLoaded),
 }
 
 /// Reads one document.
+#[allow(clippy::too_many_lines)] // the rule's attributes, one after the other
 pub(crate) fn parse(doc: &Node, file: &str, fallback_id: String) -> Parsed {
     let line = doc.line();
     let refuse = |rule: Option<String>, reason: String| {
@@ -254,8 +255,8 @@ pub(crate) fn parse(doc: &Node, file: &str, fallback_id: String) -> Parsed {
         } else {
             format!("logsource {} (not AWS CloudTrail)", described.join(", "))
         };
-        let mut names = vec![meta.id.clone()];
-        names.extend(name);
+        let mut refs = vec![meta.id.clone()];
+        refs.extend(name);
         return Parsed::Skipped(
             NotLoaded {
                 file: file.to_owned(),
@@ -263,7 +264,7 @@ pub(crate) fn parse(doc: &Node, file: &str, fallback_id: String) -> Parsed {
                 rule: Some(meta.id),
                 reason,
             },
-            names,
+            refs,
         );
     }
     match compile(doc.get("detection")) {

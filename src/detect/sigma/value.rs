@@ -145,6 +145,7 @@ fn glob(tokens: &[Token], value: &str) -> bool {
 pub(crate) struct Unsupported(pub String);
 
 /// The modifiers of one field.
+#[allow(clippy::struct_excessive_bools)] // one flag per Sigma modifier
 #[derive(Debug, Default)]
 struct Modifiers {
     position: Option<&'static str>,
@@ -188,13 +189,10 @@ impl FieldTests {
         };
         let mut tests = Vec::new();
         for node in raw {
-            let scalar = match node {
-                Node::Scalar(s) => s,
-                _ => {
-                    return Err(Unsupported(format!(
-                        "`{key}`: a list or mapping as a value is not supported"
-                    )));
-                }
+            let Node::Scalar(scalar) = node else {
+                return Err(Unsupported(format!(
+                    "`{key}`: a list or mapping as a value is not supported"
+                )));
             };
             compile_value(key, &mods, scalar, &mut tests)?;
         }
@@ -452,7 +450,6 @@ fn pattern(mut toks: Vec<Token>, position: Option<&str>, cased: bool) -> Pattern
     let shape = match toks.as_slice() {
         [] => Shape::Exact(String::new()),
         [Token::Lit(s)] => Shape::Exact(s.clone()),
-        [Token::Any] => Shape::Glob(toks),
         [Token::Any, Token::Lit(s), Token::Any] => Shape::Contains(s.clone()),
         [Token::Lit(s), Token::Any] => Shape::Starts(s.clone()),
         [Token::Any, Token::Lit(s)] => Shape::Ends(s.clone()),
@@ -585,7 +582,7 @@ fn windash(tokens: Vec<Token>) -> Vec<Vec<Token>> {
                 let mut pieces: Vec<Vec<String>> = vec![vec![String::new()]];
                 for c in lit.chars() {
                     if (c == '-' || c == '/') && prev_space {
-                        pieces.push(DASHES.iter().map(|d| d.to_string()).collect());
+                        pieces.push(DASHES.iter().map(ToString::to_string).collect());
                         pieces.push(vec![String::new()]);
                     } else if let Some(last) = pieces.last_mut() {
                         for p in last.iter_mut() {
