@@ -218,3 +218,13 @@ pub enum Unreadable {
     /// Any other read error (permissions, I/O).
     Failed(String),
 }
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("not found"),
+            Self::TooLarge => f.write_str("larger than the limit for one file"),
+            Self::Failed(why) => f.write_str(why),
+        }
+    }
+}

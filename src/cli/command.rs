@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::{check, controls, logging, org, report, summarize, verify};
+use super::{check, controls, hunt, logging, org, report, summarize, verify};
 
 /// Prove that AWS `CloudTrail` logs are intact.
 #[derive(Debug, Parser)]
@@ -48,6 +48,9 @@ pub enum Command {
     /// tampering, IAM changes, exposure, the CIS 4.1–4.15 monitoring items. From local files
     /// (`--logs`, unverified) or from a trail's verified log files (the options of `verify`).
     Summarize(summarize::SummarizeArgs),
+    /// Run Sigma detection rules over `CloudTrail` records (local files, or a trail verified
+    /// on the way): every hit names its log file and whether that file was verified.
+    Hunt(hunt::HuntArgs),
     /// Verify, check and summarize one trail and window into one self-contained HTML audit
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
@@ -78,6 +81,7 @@ impl Command {
             Self::Check(_) => "check",
             Self::Controls(_) => "controls",
             Self::Summarize(_) => "summarize",
+            Self::Hunt(_) => "hunt",
             Self::Report(_) => "report",
             Self::Completions(_) => "completions",
             Self::Man(_) => "man",

@@ -11,6 +11,7 @@ pub mod common;
 pub mod completions;
 pub mod controls;
 pub mod exit;
+pub mod hunt;
 pub mod logging;
 pub mod org;
 pub mod report;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> u8 {
             Command::Check(args) => Box::pin(check::run_check(args)).await,
             Command::Controls(args) => controls::run(&args),
             Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
+            Command::Hunt(args) => Box::pin(hunt::run(&args)).await,
             Command::Report(args) => Box::pin(report::run(*args)).await,
             Command::Completions(args) => completions::run_completions(&args),
             Command::Man(args) => completions::run_man(&args),

@@ -68,12 +68,7 @@ pub fn text(report: &HuntReport) -> String {
             neutralise(&x.reason)
         );
     }
-    for f in report
-        .input
-        .skipped
-        .iter()
-        .filter(|f| f.reason != "not_a_log")
-    {
+    for f in report.input.skipped.iter().filter(|f| f.lost) {
         let _ = writeln!(o, "  skipped {}: {}", neutralise(&f.file), f.reason);
     }
     let hits: u64 = report.fired.iter().map(|f| f.hits).sum();
@@ -242,29 +237,29 @@ pub fn markdown(report: &HuntReport) -> String {
     o
 }
 
-/// The hits as CSV (`--format csv`), the columns of the JSON Lines; no cell can start a
-/// spreadsheet formula.
-///
-/// # Errors
-/// The CSV writer's error (into memory: none in practice).
-pub fn csv(hits: &[Hit]) -> Result<String, csv::Error> {
+/// The columns of [`csv`].
+const CSV_COLUMNS: [&str; 14] = [
+    "rule_id",
+    "rule_title",
+    "level",
+    "correlation",
+    "event_id",
+    "event_time",
+    "event_name",
+    "event_source",
+    "actor",
+    "source_ip",
+    "account",
+    "region",
+    "file",
+    "verified",
+];
+
+fn csv_lines(header: bool, hits: &[Hit]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "rule_id",
-        "rule_title",
-        "level",
-        "correlation",
-        "event_id",
-        "event_time",
-        "event_name",
-        "event_source",
-        "actor",
-        "source_ip",
-        "account",
-        "region",
-        "file",
-        "verified",
-    ])?;
+    if header {
+        w.write_record(CSV_COLUMNS)?;
+    }
     for h in hits {
         let cell = |v: Option<&String>| v.map_or_else(String::new, |s| csv_cell(s));
         w.write_record([
@@ -288,4 +283,29 @@ pub fn csv(hits: &[Hit]) -> Result<String, csv::Error> {
         .into_inner()
         .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The hits as CSV (`--format csv`), the columns of the JSON Lines; no cell can start a
+/// spreadsheet formula.
+///
+/// # Errors
+/// The CSV writer's error (into memory: none in practice).
+pub fn csv(hits: &[Hit]) -> Result<String, csv::Error> {
+    csv_lines(true, hits)
+}
+
+/// The CSV header line alone (streaming output: [`csv_row`] follows for each hit).
+///
+/// # Errors
+/// As [`csv`].
+pub fn csv_header() -> Result<String, csv::Error> {
+    csv_lines(true, &[])
+}
+
+/// One hit as a CSV line (without the header).
+///
+/// # Errors
+/// As [`csv`].
+pub fn csv_row(hit: &Hit) -> Result<String, csv::Error> {
+    csv_lines(false, std::slice::from_ref(hit))
 }

@@ -6,52 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::audit::tally::Counts;
 use crate::vocab::{Outcome, Tool};
 
+use crate::detect::hunt::lost_input;
+pub use crate::detect::hunt::{Hit, HuntOutcome, Input, RuleSummary, SkippedFile, summarise};
+use crate::detect::sigma;
 pub use crate::detect::sigma::Level;
-
-/// One (rule, record) match: one line of `hunt --format jsonl`. A record matched by two
-/// rules is two hits; a record read twice (the same `eventID` in one file or in two) is two
-/// hits. A correlation match is one hit per contributing record, each carrying the
-/// correlation rule's id in [`Self::correlation`].
-///
-/// The record's fields are copied as found: attacker-controlled text, escaped only by the
-/// presenter of each format.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hit {
-    /// The rule's `id`, or its file path when it has none.
-    pub rule_id: String,
-    /// The rule's `title`.
-    pub rule_title: String,
-    /// The rule's `level`.
-    pub level: Level,
-    /// The correlation rule's id, when this hit is one of the records a correlation matched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correlation: Option<String>,
-    /// `eventID`.
-    pub event_id: Option<String>,
-    /// `eventTime`, as written in the record.
-    pub event_time: Option<String>,
-    /// `eventName`.
-    pub event_name: Option<String>,
-    /// `eventSource`.
-    pub event_source: Option<String>,
-    /// The actor key the summary shows for the record's `userIdentity`.
-    pub actor: Option<String>,
-    /// `sourceIPAddress`.
-    pub source_ip: Option<String>,
-    /// `recipientAccountId`.
-    pub account: Option<String>,
-    /// `awsRegion`.
-    pub region: Option<String>,
-    /// The log file the record was read from, as `summarize` lists it.
-    pub file: String,
-    /// Whether that file's hash matched a verified digest.
-    pub verified: bool,
-}
 
 /// JSON schema tag of a [`HuntReport`].
 pub const SCHEMA: &str = "trailproof.hunt/1";
@@ -111,54 +74,6 @@ pub struct Rules {
     pub refused: Vec<NotLoaded>,
 }
 
-/// A file that gave no records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SkippedFile {
-    /// The file.
-    pub file: String,
-    /// The reason code (`not_a_log` changes nothing; `not_json`, `gzip_invalid`,
-    /// `too_large`, `unreadable` mean input was lost).
-    pub reason: &'static str,
-}
-
-/// What was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Input {
-    /// Log files read.
-    pub files: u64,
-    /// Of which verified (their hash matched a validly signed digest in this run).
-    pub verified_files: u64,
-    /// Records read (repeats included).
-    pub records: u64,
-    /// Records whose `eventID` was seen before (read and hunted, never dropped).
-    pub repeated_event_ids: u64,
-    /// Files that gave no records.
-    pub skipped: Vec<SkippedFile>,
-}
-
-/// One rule that fired, in short: what the text and Markdown show before the hits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleSummary {
-    /// The rule's id.
-    pub rule_id: String,
-    /// Its title.
-    pub rule_title: String,
-    /// Its level.
-    pub level: Level,
-    /// Hits.
-    pub hits: u64,
-    /// Hits whose file was verified.
-    pub verified_hits: u64,
-    /// Earliest `eventTime` of its hits (as written).
-    pub first: Option<String>,
-    /// Latest.
-    pub last: Option<String>,
-    /// Actors by hits, most first (at most five).
-    pub top_actors: Vec<(String, u64)>,
-    /// Source addresses by hits, most first (at most five).
-    pub top_source_ips: Vec<(String, u64)>,
-}
-
 /// The hunt document (`--format json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HuntReport {
@@ -189,48 +104,95 @@ pub struct HuntReport {
     pub exit_code: Option<u8>,
 }
 
-/// The rules that fired, from their hits: highest level first, then most hits, then id.
-#[must_use]
-pub fn summarise(hits: &[Hit]) -> Vec<RuleSummary> {
-    let mut by_rule: BTreeMap<&str, Vec<&Hit>> = BTreeMap::new();
-    for h in hits {
-        by_rule.entry(&h.rule_id).or_default().push(h);
-    }
-    let top = |values: &mut dyn Iterator<Item = Option<&String>>| {
-        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-        for v in values.flatten() {
-            *counts.entry(v).or_default() += 1;
+impl NotLoaded {
+    fn from_engine(p: &sigma::NotLoaded) -> Self {
+        Self {
+            file: p.file.clone(),
+            line: p.line,
+            rule: p.rule.clone(),
+            reason: p.reason.clone(),
         }
-        let mut v: Vec<(String, u64)> =
-            counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v.truncate(5);
-        v
-    };
-    let mut out: Vec<RuleSummary> = by_rule
-        .into_iter()
-        .map(|(id, hs)| {
-            let times = hs.iter().filter_map(|h| h.event_time.as_deref());
-            RuleSummary {
-                rule_id: id.to_owned(),
-                rule_title: hs[0].rule_title.clone(),
-                level: hs[0].level,
-                hits: hs.len() as u64,
-                verified_hits: hs.iter().filter(|h| h.verified).count() as u64,
-                first: times.clone().min().map(str::to_owned),
-                last: times.max().map(str::to_owned),
-                top_actors: top(&mut hs.iter().map(|h| h.actor.as_ref())),
-                top_source_ips: top(&mut hs.iter().map(|h| h.source_ip.as_ref())),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.level
-            .cmp(&a.level)
-            .then(b.hits.cmp(&a.hits))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-    });
-    out
+    }
+}
+
+impl Rules {
+    /// The rules of a load, as the document lists them.
+    #[must_use]
+    pub fn from_loaded(loaded: &sigma::Loaded) -> Self {
+        Self {
+            loaded: loaded
+                .rules
+                .rules()
+                .iter()
+                .map(|m| LoadedRule {
+                    id: m.id.clone(),
+                    title: m.title.clone(),
+                    level: m.level,
+                    file: m.file.clone(),
+                    kind: match m.kind {
+                        sigma::Kind::Rule => RuleKind::Rule,
+                        sigma::Kind::Correlation => RuleKind::Correlation,
+                    },
+                    reports: m.reports,
+                })
+                .collect(),
+            skipped: loaded.skipped.iter().map(NotLoaded::from_engine).collect(),
+            refused: loaded.refused.iter().map(NotLoaded::from_engine).collect(),
+        }
+    }
+}
+
+/// A hunt's outcome: findings when a hit was reported or the verification found
+/// tampering; else incomplete when input was lost, a rule was refused, a correlation match
+/// could not be placed in time, or the verification was incomplete; else clean.
+#[must_use]
+pub fn outcome(
+    hits: u64,
+    rules: &Rules,
+    done: &HuntOutcome,
+    verification: Option<Outcome>,
+) -> Outcome {
+    if hits > 0 || verification == Some(Outcome::Findings) {
+        Outcome::Findings
+    } else if lost_input(&done.input)
+        || !rules.refused.is_empty()
+        || done.untimed > 0
+        || matches!(verification, Some(Outcome::Incomplete | Outcome::NotRun))
+    {
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    }
+}
+
+impl HuntReport {
+    /// The document of a finished hunt. `hits` are the hits kept for it (every hit for
+    /// `--format json`; the first of each rule for the formats that show only those).
+    #[must_use]
+    pub fn new(
+        inputs: BTreeMap<String, serde_json::Value>,
+        rules: Rules,
+        done: HuntOutcome,
+        hits: Vec<Hit>,
+        verification: Option<(Counts, Outcome)>,
+    ) -> Self {
+        let hits_by_rule = done.tally.by_rule();
+        let total: u64 = hits_by_rule.values().sum();
+        let outcome = outcome(total, &rules, &done, verification.as_ref().map(|v| v.1));
+        Self {
+            schema: SCHEMA,
+            tool: Tool::default(),
+            inputs,
+            rules,
+            fired: done.tally.summaries(),
+            input: done.input,
+            verification: verification.map(|v| v.0),
+            hits_by_rule,
+            hits,
+            outcome,
+            exit_code: None,
+        }
+    }
 }
 
 #[cfg(test)]

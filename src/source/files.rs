@@ -75,6 +75,28 @@ fn collect(p: &Path, out: &mut Listed) {
     }
 }
 
+/// Lists rule files: a file named is itself (whatever its name); a folder is every
+/// `*.yml` / `*.yaml` file below it (sorted, recursively).
+#[must_use]
+pub fn list_rules(paths: &[PathBuf]) -> Listed {
+    let mut out = Listed::default();
+    for p in paths {
+        if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+            let mut below = Listed::default();
+            collect(p, &mut below);
+            out.files.extend(below.files.into_iter().filter(|f| {
+                f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml")
+                })
+            }));
+            out.missing.extend(below.missing);
+        } else {
+            collect(p, &mut out);
+        }
+    }
+    out
+}
+
 /// Reads a file whole, refusing more than `cap` bytes.
 ///
 /// # Errors

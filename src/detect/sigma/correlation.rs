@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::meta::RuleMeta;
 use super::yaml::Node;
 use crate::records::path;
 
@@ -211,38 +210,35 @@ pub struct CorrelationHit {
     pub hits: Vec<u64>,
 }
 
-/// Collects base-rule matches for the correlations of a rule set.
-#[derive(Debug)]
-pub struct Correlator<'r> {
-    correlations: &'r [Correlation],
-    feeds: &'r [Vec<(usize, usize)>],
-    metas: &'r [RuleMeta],
+/// Collects base-rule matches for the correlations of a rule set (through
+/// `RuleSet::observe` and `RuleSet::finish`).
+#[derive(Debug, Default)]
+pub struct Correlator {
     /// Per correlation: group → observations.
     groups: Vec<BTreeMap<Vec<Option<String>>, Vec<Obs>>>,
     untimed: u64,
 }
 
-impl<'r> Correlator<'r> {
-    pub(crate) fn new(
-        correlations: &'r [Correlation],
-        feeds: &'r [Vec<(usize, usize)>],
-        metas: &'r [RuleMeta],
-    ) -> Self {
+impl Correlator {
+    pub(crate) fn new(correlations: usize) -> Self {
         Self {
-            correlations,
-            feeds,
-            metas,
-            groups: vec![BTreeMap::new(); correlations.len()],
+            groups: vec![BTreeMap::new(); correlations],
             untimed: 0,
         }
     }
 
     /// Records that detection rule `rule` matched `record` (at `time`, ms since the epoch),
     /// under the caller's id `hit`.
-    pub fn observe(&mut self, rule: usize, record: &Value, time: Option<i64>, hit: u64) {
-        let Some(feeds) = self.feeds.get(rule) else {
-            return;
-        };
+    #[allow(clippy::too_many_arguments)] // the rule set's parts, then the match
+    pub(crate) fn observe(
+        &mut self,
+        correlations: &[Correlation],
+        feeds: &[(usize, usize)],
+        name: Option<&str>,
+        record: &Value,
+        time: Option<i64>,
+        hit: u64,
+    ) {
         if feeds.is_empty() {
             return;
         }
@@ -250,9 +246,8 @@ impl<'r> Correlator<'r> {
             self.untimed += 1;
             return;
         };
-        let name = self.metas[rule].name.as_deref();
         for &(c, pos) in feeds {
-            let corr = &self.correlations[c];
+            let corr = &correlations[c];
             let field_of = |f: &str| -> Option<String> {
                 match corr.body.aliases.get(f) {
                     Some(per_rule) => name.and_then(|n| per_rule.get(n)).cloned(),
@@ -271,12 +266,14 @@ impl<'r> Correlator<'r> {
                 .as_deref()
                 .and_then(field_of)
                 .and_then(|f| text_of(record, &f));
-            self.groups[c].entry(group).or_default().push(Obs {
-                time,
-                hit,
-                pos,
-                value,
-            });
+            if let Some(g) = self.groups.get_mut(c) {
+                g.entry(group).or_default().push(Obs {
+                    time,
+                    hit,
+                    pos,
+                    value,
+                });
+            }
         }
     }
 
@@ -287,11 +284,12 @@ impl<'r> Correlator<'r> {
     }
 
     /// Decides every correlation, in rule order then group order.
-    #[must_use]
-    pub fn finish(self) -> Vec<CorrelationHit> {
+    pub(crate) fn finish(self, correlations: &[Correlation]) -> Vec<CorrelationHit> {
         let mut out = Vec::new();
         for (c, groups) in self.groups.into_iter().enumerate() {
-            let corr = &self.correlations[c];
+            let Some(corr) = correlations.get(c) else {
+                continue;
+            };
             for (group, mut obs) in groups {
                 obs.sort_by_key(|o| (o.time, o.hit));
                 for window in windows(corr, &obs) {
@@ -315,7 +313,6 @@ impl<'r> Correlator<'r> {
         out
     }
 }
-
 fn text_of(record: &Value, field: &str) -> Option<String> {
     let found = path::lookup(record, &path::split(field));
     let texts: Vec<String> = found

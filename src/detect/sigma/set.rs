@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::correlation::{self, Correlation, Correlator};
+use super::correlation::{self, Correlation, CorrelationHit, Correlator};
 use super::meta::{NotLoaded, QuickField, QuickValue, RuleMeta, RuleText};
 use super::rule::{self, Compiled, Parsed};
 use super::value;
@@ -109,8 +109,36 @@ impl RuleSet {
 
     /// A correlator for one run.
     #[must_use]
-    pub fn correlator(&self) -> Correlator<'_> {
-        Correlator::new(&self.correlations, &self.feeds, &self.metas)
+    pub fn correlator(&self) -> Correlator {
+        Correlator::new(self.correlations.len())
+    }
+
+    /// Records that detection rule `rule` matched `record` (at `time`, ms since the epoch)
+    /// under the caller's id `hit`, for the correlations that read it.
+    pub fn observe(
+        &self,
+        correlator: &mut Correlator,
+        rule: usize,
+        record: &Value,
+        time: Option<i64>,
+        hit: u64,
+    ) {
+        if let (Some(feeds), Some(meta)) = (self.feeds.get(rule), self.metas.get(rule)) {
+            correlator.observe(
+                &self.correlations,
+                feeds,
+                meta.name.as_deref(),
+                record,
+                time,
+                hit,
+            );
+        }
+    }
+
+    /// Decides every correlation: its matches with the ids of the hits that make them up.
+    #[must_use]
+    pub fn finish(&self, correlator: Correlator) -> Vec<CorrelationHit> {
+        correlator.finish(&self.correlations)
     }
 
     /// Indexes rule `i` by the literal values its condition requires.

@@ -418,11 +418,11 @@ fn run(l: &Loaded, records: &[(Value, i64)]) -> Vec<CorrelationHit> {
     for (n, (r, t)) in records.iter().enumerate() {
         for rule in 0..l.rules.detection_rules() {
             if l.rules.matches(rule, r) {
-                c.observe(rule, r, Some(t * 1000), n as u64);
+                l.rules.observe(&mut c, rule, r, Some(t * 1000), n as u64);
             }
         }
     }
-    c.finish()
+    l.rules.finish(c)
 }
 
 #[test]
