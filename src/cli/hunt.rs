@@ -230,7 +230,7 @@ async fn read_input(
                     .collect::<Vec<_>>()
             ),
         )]);
-        return Ok((inputs, None, read.read == 0));
+        return Ok((inputs, None, read.read == 0 || consumer.files() == 0));
     }
     let trail = args.trail.request()?;
     let mut inputs = BTreeMap::from([("trail_arn".to_owned(), json!(trail.trail_arn))]);
@@ -321,7 +321,7 @@ pub async fn run(args: &HuntArgs) -> u8 {
     list_problems(&loaded_problems, Some(&report));
     if read_nothing {
         render(args.format, &report);
-        return fail("no input could be read");
+        return fail("no log file could be read from the input");
     }
     let code = match report.outcome {
         Outcome::Findings => exit::FINDINGS,

@@ -405,6 +405,12 @@ impl<'s> HuntConsumer<'s> {
         }
     }
 
+    /// Log files read so far (files that gave records).
+    #[must_use]
+    pub fn files(&self) -> u64 {
+        self.input.files
+    }
+
     fn emit(&mut self, hit: &Hit, record: &Value) {
         self.tally.add(hit);
         (self.sink)(hit, record);
