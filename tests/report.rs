@@ -154,6 +154,7 @@ fn sample_report_is_deterministic_self_contained_and_hashes_its_json() {
         "id=\"integrity\"",
         "id=\"compliance\"",
         "id=\"activity\"",
+        "id=\"detections\"",
         "id=\"evidence\"",
     ] {
         assert!(html.contains(section), "{section}");
@@ -170,6 +171,13 @@ fn sample_report_renders_in_chromium_and_a_screenshot_is_taken() {
     let dom = dump_dom(&page);
     assert!(dom.contains("<title>CloudTrail audit report</title>"));
     assert!(dom.contains("CT-21"), "the compliance matrix is in the DOM");
+    // The Detections section: the built-in rules over the same records.
+    assert!(
+        dom.contains("4. Detections"),
+        "the Detections section is in the DOM"
+    );
+    assert!(dom.contains("CIS AWS Foundations v3.0 4.4: IAM policy changes"));
+    assert!(dom.contains("45 hit(s), 45 in verified log files"));
     let shot = dir.path().join("report.png");
     let profile = tempfile::tempdir().unwrap();
     let status = Command::new(chromium())

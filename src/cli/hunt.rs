@@ -24,7 +24,7 @@ use super::exit;
 use super::trail::TrailArgs;
 use crate::audit::request::{Checks, VerifyRequest};
 use crate::audit::run::verify;
-use crate::detect::hunt::{Hit, HuntConsumer, Sink, not_logs};
+use crate::detect::hunt::{Earliest, Hit, HuntConsumer, Sink, not_logs};
 use crate::detect::pack;
 use crate::detect::sigma::{self, Loaded, RuleText};
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
@@ -81,13 +81,13 @@ pub struct HuntArgs {
 
 /// Reads the rules named by `--rules` (and the pack when asked). A path that does not exist
 /// is an error; a file that cannot be read or is not text is refused by name.
-fn read_rules(args: &HuntArgs) -> Result<Loaded, String> {
+pub(super) fn read_rules(paths: &[PathBuf], builtin: bool) -> Result<Loaded, String> {
     let mut texts = Vec::new();
     let mut unreadable = Vec::new();
-    if args.rules.is_empty() || args.with_builtin {
+    if builtin {
         texts.extend(pack::rules());
     }
-    let listed = list_rules(&args.rules);
+    let listed = list_rules(paths);
     if let Some((p, why)) = listed.missing.first() {
         return Err(match why {
             Unreadable::NotFound => format!("no such rule file or folder: {}", p.display()),
@@ -118,10 +118,10 @@ fn read_rules(args: &HuntArgs) -> Result<Loaded, String> {
 struct Output {
     format: HuntFormat,
     now: crate::time::UtcTime,
-    /// Hits kept for the document (all for `json`; the first of each rule for text and
-    /// Markdown, which show only those).
+    /// Hits kept for the document: all for `json`.
     kept: Vec<Hit>,
-    shown: BTreeMap<String, usize>,
+    /// For text and Markdown, which show only those: the earliest of each rule.
+    earliest: Earliest,
 }
 
 impl Output {
@@ -145,18 +145,12 @@ impl Output {
                 }
             }
             HuntFormat::Json => self.kept.push(hit.clone()),
-            HuntFormat::Text | HuntFormat::Markdown => {
-                let n = self.shown.entry(hit.rule_id.clone()).or_default();
-                if *n < present::HITS_SHOWN {
-                    *n += 1;
-                    self.kept.push(hit.clone());
-                }
-            }
+            HuntFormat::Text | HuntFormat::Markdown => self.earliest.add(hit),
         }
     }
 }
 
-fn list_problems(loaded: &Loaded, report: Option<&HuntReport>) {
+pub(super) fn list_problems(loaded: &Loaded, report: Option<&HuntReport>) {
     let mut err = std::io::stderr().lock();
     for r in &loaded.refused {
         let _ = writeln!(
@@ -266,7 +260,7 @@ pub async fn run(args: &HuntArgs) -> u8 {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let loaded = match read_rules(args) {
+    let loaded = match read_rules(&args.rules, args.rules.is_empty() || args.with_builtin) {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
@@ -291,7 +285,7 @@ pub async fn run(args: &HuntArgs) -> u8 {
         format: args.format,
         now,
         kept: Vec::new(),
-        shown: BTreeMap::new(),
+        earliest: Earliest::new(present::HITS_SHOWN),
     };
     if args.format == HuntFormat::Csv
         && let Ok(h) = present::csv_header()
@@ -316,7 +310,8 @@ pub async fn run(args: &HuntArgs) -> u8 {
         Err(e) => return fail(&e),
     };
     let done = consumer.finish();
-    let hits = std::mem::take(&mut output.kept);
+    let mut hits = std::mem::take(&mut output.kept);
+    hits.extend(std::mem::take(&mut output.earliest).into_hits());
     let mut report = HuntReport::new(inputs, rules_doc, done, hits, verification);
     list_problems(&loaded_problems, Some(&report));
     if read_nothing {

@@ -7,6 +7,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
@@ -19,7 +20,11 @@ use crate::audit::fetcher::Stored;
 use crate::audit::item::Item;
 use crate::audit::plan::BUNDLE_META;
 use crate::audit::run::{Observer, Observers, verify};
-use crate::report::audit::{InputFile, ReportModel};
+use crate::audit::stream::Both;
+use crate::detect::hunt::{Earliest, Hit, HuntConsumer, HuntOutcome, Sink};
+use crate::detect::sigma::{Loaded, RuleSet};
+use crate::report::audit::{Detections, FIRST_EVENTS, InputFile, ReportModel};
+use crate::report::hunt::Rules;
 use crate::report::verify::{Builder, VerifyReport};
 use crate::vocab::Tool;
 
@@ -46,6 +51,10 @@ pub struct ReportArgs {
     /// byte-identical JSON and HTML.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Sigma rule files or folders to run besides the built-in detection rules (see
+    /// `hunt`); their hits are listed in the Detections section.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
     /// Test only: leave the Content-Security-Policy out (the escaping test proves the
     /// escaping alone keeps hostile text inert).
     #[arg(long, hide = true)]
@@ -141,14 +150,29 @@ fn key_file(args: &ReportArgs) -> Option<PathBuf> {
 /// integrity document, the summary, and the evidence appendix of the objects read.
 async fn verify_and_summarise(
     args: &ReportArgs,
-) -> Result<(VerifyReport, Summary, Vec<InputFile>), String> {
+    rules: Arc<RuleSet>,
+) -> Result<(VerifyReport, Summary, HuntOutcome, Vec<Hit>, Vec<InputFile>), String> {
     let limits = super::summarize::limits()?;
     let mut req = args.verify.request()?;
     // The report verifies and reads; it never records anchors.
     req.state = None;
     let phase = std::time::Instant::now();
-    let mut consumer =
-        super::summarize::stream_consumer(&limits, super::summarize::summarizer(&limits));
+    let summary = super::summarize::stream_consumer(&limits, super::summarize::summarizer(&limits));
+    // The earliest hits of each rule, kept for the section (the rest are only counted).
+    let first = Arc::new(Mutex::new(Earliest::new(FIRST_EVENTS)));
+    let kept = Arc::clone(&first);
+    let sink: Sink<'static> = Box::new(move |hit: &Hit, _: &serde_json::Value| {
+        if let Ok(mut kept) = kept.lock() {
+            kept.add(hit);
+        }
+    });
+    let hunt = HuntConsumer::new(
+        rules,
+        crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
+        limits.max_record_bytes,
+        sink,
+    );
+    let mut consumer = Both(summary, hunt);
     let mut evidence = Evidence::default();
     let mut builder = Builder::default();
     let mut tracker = super::verify::Tracker::new(false);
@@ -160,12 +184,18 @@ async fn verify_and_summarise(
     };
     let mut integrity = builder.finish(&verified.plan, &verified.result);
     integrity.exit_code = Some(exit::code(integrity.outcome));
-    let summary = consumer.finish();
+    let Both(summary, hunt) = consumer;
+    let summary = summary.finish();
+    let detections = hunt.finish();
     tracing::info!(
         elapsed_ms = super::common::elapsed_ms(phase),
-        "verified and summarised"
+        "verified, summarised and hunted"
     );
-    Ok((integrity, summary, evidence.0))
+    let first = first
+        .lock()
+        .map(|mut f| std::mem::take(&mut *f).into_hits())
+        .unwrap_or_default();
+    Ok((integrity, summary, detections, first, evidence.0))
 }
 
 /// Runs `report`.
@@ -190,10 +220,37 @@ pub async fn run(args: ReportArgs) -> u8 {
     );
 
     let trail_arn = args.verify.trail.trail_arn.clone().unwrap_or_default();
-    let (integrity, summary, mut inputs) = match verify_and_summarise(&args).await {
-        Ok(r) => r,
+    let loaded = match super::hunt::read_rules(&args.rules, true) {
+        Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    let rules_doc = Rules::from_loaded(&loaded);
+    let rules = Arc::new(loaded.rules);
+    let (integrity, summary, hunted, first, mut inputs) =
+        match verify_and_summarise(&args, Arc::clone(&rules)).await {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+    super::hunt::list_problems(
+        &Loaded {
+            rules: RuleSet::default(),
+            skipped: loaded.skipped,
+            refused: loaded.refused,
+        },
+        None,
+    );
+    let detections = Detections::new(
+        rules_doc.loaded.len(),
+        rules_doc.refused.clone(),
+        hunted.tally.summaries(),
+        &first,
+    );
+    inputs.extend(
+        args.rules
+            .iter()
+            .flat_map(|p| crate::source::files::list_rules(std::slice::from_ref(p)).files)
+            .filter_map(|p| input_file(&p)),
+    );
     inputs.extend(
         [
             args.snapshot.as_deref(),
@@ -215,6 +272,13 @@ pub async fn run(args: ReportArgs) -> u8 {
         exit::code(integrity.outcome),
         exit::code(compliance.outcome),
     );
+    // A refused rule leaves the detections incomplete; hits are listed, not a verdict of
+    // the report (the built-in pack reports routine calls at low levels).
+    let code = if detections.rules_refused.is_empty() {
+        code
+    } else {
+        exit::worst(code, exit::INCOMPLETE)
+    };
     let model = ReportModel::new(
         Tool::default(),
         crate::time::format_rfc3339(&generated),
@@ -223,6 +287,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         integrity,
         compliance,
         summary,
+        detections,
         inputs,
     );
     if let Err(e) = write_outputs(&args.out, args.json.as_deref(), !args.no_csp, &model) {

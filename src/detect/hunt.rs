@@ -202,6 +202,45 @@ impl Tally {
     }
 }
 
+/// The earliest hits of each rule (by event time, then file, then event id), at most `n`
+/// per rule: what the text, the Markdown tickets and the report show, the same whatever
+/// order the files arrived in.
+#[derive(Debug, Default)]
+pub struct Earliest {
+    n: usize,
+    per_rule: BTreeMap<String, Vec<Hit>>,
+}
+
+impl Earliest {
+    /// Keeps at most `n` hits per rule.
+    #[must_use]
+    pub fn new(n: usize) -> Self {
+        Self {
+            n,
+            per_rule: BTreeMap::new(),
+        }
+    }
+
+    /// Offers one hit.
+    pub fn add(&mut self, hit: &Hit) {
+        let key = |h: &Hit| (h.event_time.clone(), h.file.clone(), h.event_id.clone());
+        let kept = self.per_rule.entry(hit.rule_id.clone()).or_default();
+        let k = key(hit);
+        if kept.len() >= self.n && kept.last().is_some_and(|last| key(last) <= k) {
+            return;
+        }
+        let at = kept.partition_point(|h| key(h) <= k);
+        kept.insert(at, hit.clone());
+        kept.truncate(self.n);
+    }
+
+    /// The hits kept, rule by rule (by rule id), earliest first.
+    #[must_use]
+    pub fn into_hits(self) -> Vec<Hit> {
+        self.per_rule.into_values().flatten().collect()
+    }
+}
+
 /// The rules that fired, from a list of hits (see [`Tally::summaries`]).
 #[must_use]
 pub fn summarise(hits: &[Hit]) -> Vec<RuleSummary> {

@@ -14,6 +14,7 @@ use crate::audit::item::FileStatus;
 use crate::chain::findings::{FindingCode, Severity};
 use crate::controls::result::Status;
 use crate::report::audit::ReportModel;
+use crate::report::hunt::Level;
 use crate::report::verify::{Event, RegionReport, RegionStatus};
 use crate::time::parse_rfc3339;
 
@@ -256,6 +257,34 @@ struct InputRow {
     sha256: String,
 }
 
+struct DetectionEvent {
+    time: String,
+    actor: String,
+    event: String,
+    file: String,
+    verified: &'static str,
+    class: &'static str,
+}
+
+struct DetectionRow {
+    level: &'static str,
+    class: &'static str,
+    title: String,
+    id: String,
+    hits: u64,
+    verified: u64,
+    span: String,
+    actors: String,
+    more: u64,
+    events: Vec<DetectionEvent>,
+}
+
+struct DetectionsView {
+    summary: String,
+    refused: Vec<String>,
+    rules: Vec<DetectionRow>,
+}
+
 struct EvidenceView {
     facts: Vec<Fact>,
     inputs: Vec<InputRow>,
@@ -275,6 +304,7 @@ struct Page {
     integrity: IntegrityView,
     compliance: ComplianceView,
     activity: ActivityView,
+    detections: DetectionsView,
     evidence: EvidenceView,
     json_sha256: String,
 }
@@ -301,10 +331,92 @@ pub fn render_html(
         integrity: integrity(model),
         compliance: compliance(model),
         activity: activity(model),
+        detections: detections(model),
         evidence: evidence(model, json_sha256),
         json_sha256: json_sha256.to_owned(),
     };
     page.render()
+}
+
+fn detections(model: &ReportModel) -> DetectionsView {
+    let d = &model.detections;
+    let hits: u64 = d.fired.iter().map(|f| f.summary.hits).sum();
+    let rules = d
+        .fired
+        .iter()
+        .map(|f| {
+            let s = &f.summary;
+            DetectionRow {
+                level: s.level.as_str(),
+                class: match s.level {
+                    Level::High | Level::Critical => "bad",
+                    Level::Medium => "warn",
+                    Level::Low | Level::Informational => "",
+                },
+                title: s.rule_title.clone(),
+                id: s.rule_id.clone(),
+                hits: s.hits,
+                verified: s.verified_hits,
+                span: match (&s.first, &s.last) {
+                    (Some(a), Some(b)) if a == b => a.clone(),
+                    (Some(a), Some(b)) => format!("{a} to {b}"),
+                    _ => "no event time".to_owned(),
+                },
+                actors: s
+                    .top_actors
+                    .iter()
+                    .map(|(a, n)| format!("{a} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                more: s.hits.saturating_sub(f.first_events.len() as u64),
+                events: f
+                    .first_events
+                    .iter()
+                    .map(|h| DetectionEvent {
+                        time: h.event_time.clone().unwrap_or_default(),
+                        actor: h.actor.clone().unwrap_or_default(),
+                        event: format!(
+                            "{} ({})",
+                            h.event_name.as_deref().unwrap_or("-"),
+                            h.event_source.as_deref().unwrap_or("-")
+                        ),
+                        file: h.file.clone(),
+                        verified: if h.verified { "verified" } else { "unverified" },
+                        class: if h.verified { "ok" } else { "warn" },
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    DetectionsView {
+        summary: format!(
+            "{} detection rules (the built-in pack{}) ran over the same records: {} hit(s) from {} rule(s).",
+            d.rules_loaded,
+            if model.command_line.iter().any(|a| a == "--rules") {
+                " and --rules"
+            } else {
+                ""
+            },
+            hits,
+            d.fired.len()
+        ),
+        refused: d
+            .rules_refused
+            .iter()
+            .map(|r| {
+                format!(
+                    "Rule refused: {}{}: {}",
+                    r.file,
+                    r.rule
+                        .as_ref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default(),
+                    r.reason
+                )
+            })
+            .collect(),
+        rules,
+    }
 }
 
 fn outcome_class(outcome: &str) -> &'static str {

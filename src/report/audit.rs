@@ -9,7 +9,9 @@
 use serde::Serialize;
 
 use crate::activity::summary::Summary;
+use crate::detect::sigma::Level;
 use crate::report::check::CheckReport;
+use crate::report::hunt::{Hit, NotLoaded, RuleSummary};
 use crate::report::verify::VerifyReport;
 use crate::vocab::Tool;
 
@@ -64,8 +66,81 @@ pub struct ReportModel {
     pub compliance: CheckReport,
     /// Activity summary of the log files the verification read (`trailproof.summary/1`).
     pub activity: Summary,
+    /// The detection rules run over the same records (the built-in pack and `--rules`).
+    pub detections: Detections,
     /// Every input file with its SHA-256 (digests, logs, snapshot, keys, config).
     pub inputs: Vec<InputFile>,
+}
+
+/// How many events of each rule that fired the report shows.
+pub const FIRST_EVENTS: usize = 5;
+
+/// A detection rule that fired, with its first events (time, actor, event, file, verified).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FiredRule {
+    /// The rule's figures.
+    #[serde(flatten)]
+    pub summary: RuleSummary,
+    /// Its first hits in input order (at most [`FIRST_EVENTS`]).
+    pub first_events: Vec<Hit>,
+}
+
+/// The Detections section: what the rules found in the records that were verified (or
+/// read), rules by level.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Detections {
+    /// Rules loaded (and correlations).
+    pub rules_loaded: usize,
+    /// Rules refused, with why.
+    pub rules_refused: Vec<NotLoaded>,
+    /// The rules that fired, highest level first, then most hits.
+    pub fired: Vec<FiredRule>,
+}
+
+impl Detections {
+    /// The section from the rules that fired and the first hits kept of each.
+    #[must_use]
+    pub fn new(
+        rules_loaded: usize,
+        rules_refused: Vec<NotLoaded>,
+        fired: Vec<RuleSummary>,
+        first: &[Hit],
+    ) -> Self {
+        let fired = fired
+            .into_iter()
+            .map(|summary| FiredRule {
+                first_events: first
+                    .iter()
+                    .filter(|h| h.rule_id == summary.rule_id)
+                    .take(FIRST_EVENTS)
+                    .cloned()
+                    .collect(),
+                summary,
+            })
+            .collect();
+        Self {
+            rules_loaded,
+            rules_refused,
+            fired,
+        }
+    }
+
+    /// The headline lines: every high and critical rule that fired.
+    #[must_use]
+    pub fn headline(&self) -> Vec<String> {
+        self.fired
+            .iter()
+            .filter(|f| f.summary.level >= Level::High)
+            .map(|f| {
+                format!(
+                    "{} hit(s) of the {} detection \"{}\"",
+                    f.summary.hits,
+                    f.summary.level.as_str(),
+                    f.summary.rule_title
+                )
+            })
+            .collect()
+    }
 }
 
 impl ReportModel {
@@ -80,6 +155,7 @@ impl ReportModel {
         integrity: VerifyReport,
         compliance: CheckReport,
         activity: Summary,
+        detections: Detections,
         inputs: Vec<InputFile>,
     ) -> Self {
         let window = |f: fn(&crate::report::verify::Coverage) -> &String| {
@@ -100,11 +176,16 @@ impl ReportModel {
             headline: Headline {
                 integrity: integrity.outcome.word().to_owned(),
                 compliance: compliance.outcome.word().to_owned(),
-                notable: notable(&activity),
+                notable: detections
+                    .headline()
+                    .into_iter()
+                    .chain(notable(&activity))
+                    .collect(),
             },
             integrity,
             compliance,
             activity,
+            detections,
             inputs,
         }
     }
@@ -163,4 +244,44 @@ pub fn notable(s: &Summary) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: &str, level: Level, hits: u64) -> RuleSummary {
+        RuleSummary {
+            rule_id: id.to_owned(),
+            rule_title: format!("rule {id}"),
+            level,
+            hits,
+            verified_hits: hits,
+            first: None,
+            last: None,
+            top_actors: Vec::new(),
+            top_source_ips: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn high_and_critical_detections_reach_the_headline_and_others_do_not() {
+        let d = Detections::new(
+            3,
+            Vec::new(),
+            vec![
+                summary("c", Level::Critical, 1),
+                summary("h", Level::High, 2),
+                summary("m", Level::Medium, 9),
+            ],
+            &[],
+        );
+        assert_eq!(
+            d.headline(),
+            [
+                "1 hit(s) of the critical detection \"rule c\"",
+                "2 hit(s) of the high detection \"rule h\""
+            ]
+        );
+    }
 }
