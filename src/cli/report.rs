@@ -198,6 +198,15 @@ async fn verify_and_summarise(
     Ok((integrity, summary, detections, first, evidence.0))
 }
 
+/// The rule files of `--rules`, for the evidence appendix.
+fn rule_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
+    crate::source::files::list_rules(paths)
+        .files
+        .iter()
+        .filter_map(|p| input_file(p))
+        .collect()
+}
+
 /// Runs `report`.
 pub async fn run(args: ReportArgs) -> u8 {
     let options = check::options(
@@ -239,17 +248,12 @@ pub async fn run(args: ReportArgs) -> u8 {
         },
         None,
     );
+    inputs.extend(rule_inputs(&args.rules));
     let detections = Detections::new(
         rules_doc.loaded.len(),
         rules_doc.refused.clone(),
         hunted.tally.summaries(),
         &first,
-    );
-    inputs.extend(
-        args.rules
-            .iter()
-            .flat_map(|p| crate::source::files::list_rules(std::slice::from_ref(p)).files)
-            .filter_map(|p| input_file(&p)),
     );
     inputs.extend(
         [
