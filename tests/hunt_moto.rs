@@ -8,7 +8,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test code
 
 mod support {
-    pub mod bundle;
     pub mod case;
     pub mod default_trail;
     pub mod expect;
