@@ -40,6 +40,7 @@ pub mod limits;
 pub mod present;
 pub mod records;
 pub mod report;
+pub mod search;
 pub mod snapshot;
 pub mod source;
 pub mod time;

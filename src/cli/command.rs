@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::{check, controls, hunt, logging, org, report, summarize, verify};
+use super::{check, controls, hunt, logging, org, report, search, summarize, verify};
 
 /// Prove that AWS `CloudTrail` logs are intact.
 #[derive(Debug, Parser)]
@@ -51,6 +51,10 @@ pub enum Command {
     /// Run Sigma detection rules over `CloudTrail` records (local files, or a trail verified
     /// on the way): every hit names its log file and whether that file was verified.
     Hunt(hunt::HuntArgs),
+    /// List the records that match filters on any field (or count them by any field), over
+    /// local files or a trail verified on the way: each names its log file and whether that
+    /// file was verified. A match is a result, not a finding.
+    Search(Box<search::SearchArgs>),
     /// Verify, check and summarize one trail and window into one self-contained HTML audit
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
@@ -82,6 +86,7 @@ impl Command {
             Self::Controls(_) => "controls",
             Self::Summarize(_) => "summarize",
             Self::Hunt(_) => "hunt",
+            Self::Search(_) => "search",
             Self::Report(_) => "report",
             Self::Completions(_) => "completions",
             Self::Man(_) => "man",

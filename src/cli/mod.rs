@@ -15,6 +15,7 @@ pub mod hunt;
 pub mod logging;
 pub mod org;
 pub mod report;
+pub mod search;
 pub mod summarize;
 pub mod trail;
 pub mod verify;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> u8 {
             Command::Controls(args) => controls::run(&args),
             Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
             Command::Hunt(args) => Box::pin(hunt::run(&args)).await,
+            Command::Search(args) => Box::pin(search::run(&args)).await,
             Command::Report(args) => Box::pin(report::run(*args)).await,
             Command::Completions(args) => completions::run_completions(&args),
             Command::Man(args) => completions::run_man(&args),

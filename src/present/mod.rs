@@ -17,5 +17,6 @@ pub mod ocsf;
 pub mod org_html;
 pub mod org_text;
 pub mod report_html;
+pub mod search;
 pub mod summary;
 pub mod verify_text;

@@ -14,4 +14,5 @@ pub mod check;
 pub mod hunt;
 pub mod ocsf;
 pub mod org;
+pub mod search;
 pub mod verify;

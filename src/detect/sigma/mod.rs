@@ -26,3 +26,4 @@ mod tests;
 pub use correlation::{CorrelationHit, Correlator};
 pub use meta::{Kind, Level, NotLoaded, QuickField, QuickValue, RuleMeta, RuleText};
 pub use set::{Loaded, RuleSet, load};
+pub use value::Wildcard;

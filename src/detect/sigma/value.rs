@@ -100,6 +100,25 @@ impl Pattern {
     }
 }
 
+/// A whole-value wildcard pattern (`*`, `?`; `\\*`, `\\?`, `\\\\` escape them), compared
+/// A whole-value wildcard pattern (`*`, `?`; `\*`, `\?`, `\\` escape them), compared
+#[derive(Debug, Clone)]
+pub struct Wildcard(Pattern);
+
+impl Wildcard {
+    /// The pattern of `text`; `cased` compares exactly, else without case.
+    #[must_use]
+    pub fn new(text: &str, cased: bool) -> Self {
+        Self(pattern(tokens(text), None, cased))
+    }
+
+    /// Whether `value` matches the whole pattern.
+    #[must_use]
+    pub fn matches(&self, value: &str) -> bool {
+        self.0.matches(value)
+    }
+}
+
 /// Lower case, borrowed when there is nothing to fold.
 pub(crate) fn fold(s: &str) -> Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
