@@ -1,6 +1,7 @@
-//! `trailproof hunt` over a trail served by the moto server on loopback (started by
-//! `scripts/test`): every object read once through the verified stream, and each hit marked
-//! verified only when its log file's hash matched a signed digest. The world holds the
+//! `trailproof hunt` and `trailproof search` over a trail served by the moto server on
+//! loopback (started by `scripts/test`): every object read once through the verified
+//! stream, and each hit or match marked verified only when its log file's hash matched a
+//! signed digest. The world holds the
 //! default scenario's logs (verified), foreign objects and an unreferenced log carrying
 //! forged records (analysed, never verified).
 
@@ -48,10 +49,11 @@ detection:
   condition: sel and not filter
 ";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hits_say_whether_their_log_file_was_verified() {
-    let mut c = foreign_world::foreign_case("hunt_moto");
-    c.verbose = false; // a verify option; hunt does not take it
+/// The world: the foreign-object case plus an unreferenced log, uploaded with its trail.
+/// Returns the case and the unreferenced log's location.
+async fn world(name: &str) -> (support::Case, trailproof::vocab::Location) {
+    let mut c = foreign_world::foreign_case(name);
+    c.verbose = false; // a verify option; hunt and search do not take it
     let day = foreign_world::day_folder();
     // A log named as CloudTrail names them, that no digest lists: unreferenced.
     let unreferenced = foreign_world::put_forged(
@@ -67,16 +69,15 @@ async fn hits_say_whether_their_log_file_was_verified() {
         .send()
         .await
         .expect("create trail");
-    let tmp = tempfile::tempdir().unwrap();
-    let rules = tmp.path().join("rules.yml");
-    std::fs::write(&rules, RULES).unwrap();
+    (c, unreferenced)
+}
+
+/// Runs `trailproof <args> <the case's verify options>` against moto.
+fn online(c: &support::Case, args: &[&std::ffi::OsStr]) -> Run {
     let ep = endpoint();
     let out = Command::new(support::bin())
-        .arg("hunt")
-        .arg("--rules")
-        .arg(&rules)
-        .args(["--format", "jsonl"])
-        .args(support::verify_args(&c))
+        .args(args)
+        .args(support::verify_args(c))
         .args(["--endpoint-url", &ep])
         .env("AWS_ENDPOINT_URL", &ep)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -84,7 +85,25 @@ async fn hits_say_whether_their_log_file_was_verified() {
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .output()
         .expect("run trailproof");
-    let run = Run::from_output(&out);
+    Run::from_output(&out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hits_say_whether_their_log_file_was_verified() {
+    let (c, unreferenced) = world("hunt_moto").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules.yml");
+    std::fs::write(&rules, RULES).unwrap();
+    let run = online(
+        &c,
+        &[
+            "hunt".as_ref(),
+            "--rules".as_ref(),
+            rules.as_os_str(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let hits: Vec<Value> = run
         .stdout
@@ -110,4 +129,33 @@ async fn hits_say_whether_their_log_file_was_verified() {
         real.iter()
             .all(|h| h["file"].as_str().unwrap().starts_with("s3://"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_matches_say_whether_their_log_file_was_verified() {
+    let (c, unreferenced) = world("search_moto").await;
+    let run = online(
+        &c,
+        &["search".as_ref(), "--format".as_ref(), "jsonl".as_ref()],
+    );
+    // The verification finds the foreign objects: tampering, exit 1; matches are results.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one record per line"))
+        .collect();
+    let forged: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["record"]["eventName"] == "ForgedEvent")
+        .collect();
+    assert_eq!(forged.len(), 7);
+    assert!(forged.iter().all(|l| l["verified"] == false));
+    assert!(forged.iter().any(|l| l["file"] == unreferenced.uri()));
+    let real: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["record"]["eventName"] != "ForgedEvent")
+        .collect();
+    assert!(!real.is_empty());
+    assert!(real.iter().all(|l| l["verified"] == true));
 }
