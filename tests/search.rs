@@ -276,7 +276,7 @@ fn hostile_records_cannot_ping_link_run_or_evaluate() {
     let (_, out, _) = search(&["--logs", &l.dir, "--identity", "eve", "--format", "csv"]);
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-    for cell in rows[0].iter() {
+    for cell in &rows[0] {
         assert!(
             !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
             "{cell}"
