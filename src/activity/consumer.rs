@@ -96,6 +96,8 @@ struct FileRef<'a> {
 
 impl LogReader for SummaryReader {
     type Part = SummaryPart;
+    // A part is an aggregate, bounded by distinct keys: few, large parts merge cheaply.
+    const LOCAL_BATCH_FILES: usize = 256;
 
     fn start(&self) -> SummaryPart {
         if self.batched {

@@ -1,11 +1,12 @@
 //! Local files (`--logs PATH...`) through the same readers as a verification: every file is
-//! read once, handed to the readers on one thread per core (each thread takes a contiguous
-//! share of the sorted files), and the parts are folded in file order, so the result is the
+//! read once, handed to the readers on one thread per core (each thread takes the next batch
+//! of the sorted files), and the parts are folded in file order, so the result is the
 //! same as one pass whatever the number of cores. Nothing here is verified: every file is
 //! [`Provenance::Local`].
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use super::stream::{LogConsumer, LogFile, LogReader, Provenance};
 use crate::source::files::{Listed, read_capped};
@@ -20,7 +21,9 @@ pub struct LocalRead {
 }
 
 /// Reads every file of `listed` (at most `max_bytes` each) into `consumer`; paths that could
-/// not be listed come first, as the readers' unreadable notes.
+/// not be listed come first, as the readers' unreadable notes. One thread per core takes the
+/// next batch of files; the parts are folded in file order, at most a few batches ahead of
+/// the fold, so memory is bounded by the batches in flight, never by the input.
 pub fn read_local<C: LogConsumer>(listed: &Listed, consumer: &mut C, max_bytes: u64) -> LocalRead {
     let reader = consumer.reader();
     let mut first = reader.start();
@@ -28,30 +31,67 @@ pub fn read_local<C: LogConsumer>(listed: &Listed, consumer: &mut C, max_bytes: 
         reader.unreadable(&mut first, &p.display().to_string(), why);
     }
     consumer.fold(first);
-    let files = &listed.files;
-    let shards = std::thread::available_parallelism()
+    let batches: Vec<&[PathBuf]> = listed
+        .files
+        .chunks(<C::Reader as LogReader>::LOCAL_BATCH_FILES.max(1))
+        .collect();
+    let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
-        .clamp(1, files.len().max(1));
-    let chunk = files.len().div_ceil(shards).max(1);
-    let parts: Vec<(<C::Reader as LogReader>::Part, LocalRead)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|share| {
-                let reader = &reader;
-                scope.spawn(move || read_share(reader.as_ref(), share, max_bytes))
-            })
-            .collect();
-        workers.into_iter().filter_map(|w| w.join().ok()).collect()
-    });
+        .clamp(1, batches.len().max(1));
+    let window = threads * 2;
+    let next = AtomicUsize::new(0);
+    // How many batches were folded: a worker does not start batch i before i < folded + window.
+    let folded = (Mutex::new(0usize), Condvar::new());
     let mut done = LocalRead {
         read: 0,
         unreadable: listed.missing.len(),
     };
-    for (part, n) in parts {
-        consumer.fold(part);
-        done.read += n.read;
-        done.unreadable += n.unreadable;
-    }
+    std::thread::scope(|scope| {
+        let (tx, rx) =
+            std::sync::mpsc::channel::<(usize, <C::Reader as LogReader>::Part, LocalRead)>();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (reader, batches, next, folded) = (&reader, &batches, &next, &folded);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(share) = batches.get(i) else { break };
+                    {
+                        let (lock, cv) = folded;
+                        let mut f = lock
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        while i >= *f + window {
+                            f = cv
+                                .wait(f)
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        }
+                    }
+                    let (part, n) = read_share(reader.as_ref(), share, max_bytes);
+                    if tx.send((i, part, n)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0usize;
+        for (i, part, n) in rx {
+            pending.insert(i, (part, n));
+            while let Some((part, n)) = pending.remove(&want) {
+                consumer.fold(part);
+                done.read += n.read;
+                done.unreadable += n.unreadable;
+                want += 1;
+                let (lock, cv) = &folded;
+                *lock
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = want;
+                cv.notify_all();
+            }
+        }
+    });
     done
 }
 

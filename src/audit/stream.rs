@@ -88,6 +88,11 @@ pub trait LogReader: Send + Sync + 'static {
     /// hashed bytes nor fetches the logs the chain does not reference.
     const WANTS_BODIES: bool = true;
 
+    /// Local files (`--logs`) per part: a reader whose parts grow with what it finds
+    /// (hits, matches) keeps them small; one whose parts are aggregates (a summary) takes
+    /// more, so fewer are merged.
+    const LOCAL_BATCH_FILES: usize = 16;
+
     /// An empty part.
     fn start(&self) -> Self::Part;
 
@@ -147,6 +152,11 @@ pub struct BothReaders<A, B>(Arc<A>, Arc<B>);
 impl<A: LogReader, B: LogReader> LogReader for BothReaders<A, B> {
     type Part = (A::Part, B::Part);
     const WANTS_BODIES: bool = A::WANTS_BODIES || B::WANTS_BODIES;
+    const LOCAL_BATCH_FILES: usize = if A::LOCAL_BATCH_FILES < B::LOCAL_BATCH_FILES {
+        A::LOCAL_BATCH_FILES
+    } else {
+        B::LOCAL_BATCH_FILES
+    };
 
     fn start(&self) -> Self::Part {
         (self.0.start(), self.1.start())

@@ -302,6 +302,7 @@ pub async fn run(args: &HuntArgs) -> u8 {
         Arc::clone(&rules),
         MAX_ACTIVITY_INFLATED_BYTES,
         limits.max_record_bytes,
+        args.format == HuntFormat::Ocsf,
         sink,
     );
     let read = read_input(args, listed.as_ref(), now, limits, &mut consumer).await;

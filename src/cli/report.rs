@@ -170,6 +170,7 @@ async fn verify_and_summarise(
         rules,
         crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
         limits.max_record_bytes,
+        false,
         sink,
     );
     let mut consumer = Both(summary, hunt);

@@ -256,7 +256,8 @@ pub fn summarise(hits: &[Hit]) -> Vec<RuleSummary> {
 struct Found {
     rule: usize,
     hit: Hit,
-    record: Value,
+    /// The record, when the sink or a correlation needs it.
+    record: Option<Value>,
     millis: Option<i64>,
 }
 
@@ -278,6 +279,8 @@ pub struct HuntReader {
     rules: Arc<RuleSet>,
     inflate_limit: u64,
     record_limit: u64,
+    /// Whether the sink wants each hit's record (OCSF); correlations get theirs anyway.
+    with_records: bool,
 }
 
 impl HuntReader {
@@ -355,7 +358,8 @@ impl LogReader for HuntReader {
                         file: file.name.to_owned(),
                         verified,
                     },
-                    record: value.clone(),
+                    record: (self.with_records || rules.feeds_correlation(rule))
+                        .then(|| value.clone()),
                     millis: millis(r),
                 });
             });
@@ -422,16 +426,24 @@ pub struct HuntOutcome {
 }
 
 impl<'s> HuntConsumer<'s> {
-    /// A hunt with `rules`, handing every hit to `sink`; files inflate to at most
-    /// `inflate_limit` bytes, records given as their own text to `record_limit`.
+    /// A hunt with `rules`, handing every hit to `sink` (with its record when
+    /// `with_records`, else with JSON null); files inflate to at most `inflate_limit`
+    /// bytes, records given as their own text to `record_limit`.
     #[must_use]
-    pub fn new(rules: Arc<RuleSet>, inflate_limit: u64, record_limit: u64, sink: Sink<'s>) -> Self {
+    pub fn new(
+        rules: Arc<RuleSet>,
+        inflate_limit: u64,
+        record_limit: u64,
+        with_records: bool,
+        sink: Sink<'s>,
+    ) -> Self {
         let correlator = rules.correlator();
         Self {
             reader: Arc::new(HuntReader {
                 rules: Arc::clone(&rules),
                 inflate_limit,
                 record_limit,
+                with_records,
             }),
             rules,
             sink,
@@ -505,12 +517,13 @@ impl LogConsumer for HuntConsumer<'_> {
         for f in part.found {
             let id = self.next_id;
             self.next_id += 1;
+            let record = f.record.unwrap_or(Value::Null);
             if rules.feeds_correlation(f.rule) {
-                rules.observe(&mut self.correlator, f.rule, &f.record, f.millis, id);
-                self.kept.insert(id, (f.hit.clone(), f.record.clone()));
+                rules.observe(&mut self.correlator, f.rule, &record, f.millis, id);
+                self.kept.insert(id, (f.hit.clone(), record.clone()));
             }
             if rules.rules()[f.rule].reports {
-                self.emit(&f.hit, &f.record);
+                self.emit(&f.hit, &record);
             }
         }
     }

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde_json::Value;
 
 use super::correlation::{self, Correlation, CorrelationHit, Correlator};
@@ -32,7 +34,7 @@ pub struct RuleSet {
     feeds: Vec<Vec<(usize, usize)>>,
     always: Vec<usize>,
     /// Rules requiring one of some literal values of a field.
-    by: HashMap<(QuickField, String), Vec<usize>>,
+    by: HashMap<QuickField, FxHashMap<String, Vec<usize>>>,
     /// Per field, every rule indexed by its values.
     indexed: HashMap<QuickField, Vec<usize>>,
     /// Rules requiring only that a field have a value.
@@ -81,11 +83,8 @@ impl RuleSet {
                 }
                 QuickValue::Str(s) => {
                     out.extend(present.into_iter().flatten());
-                    if all.is_some() {
-                        let key = (field, value::fold(s).into_owned());
-                        if let Some(rules) = self.by.get(&key) {
-                            out.extend_from_slice(rules);
-                        }
+                    if let Some(rules) = self.by.get(&field).and_then(|m| lookup_folded(m, s)) {
+                        out.extend_from_slice(rules);
                     }
                 }
             }
@@ -146,7 +145,12 @@ impl RuleSet {
         match self.compiled[i].need() {
             Some((field, rule::Need::Values(values))) => {
                 for v in values {
-                    self.by.entry((field, v)).or_default().push(i);
+                    self.by
+                        .entry(field)
+                        .or_default()
+                        .entry(v)
+                        .or_default()
+                        .push(i);
                 }
                 self.indexed.entry(field).or_default().push(i);
             }
@@ -154,6 +158,20 @@ impl RuleSet {
             None => self.always.push(i),
         }
     }
+}
+
+/// The entry of `key` folded to lower case, without allocating for short ASCII keys (every
+/// `eventName` and `eventSource`).
+fn lookup_folded<'m>(map: &'m FxHashMap<String, Vec<usize>>, key: &str) -> Option<&'m Vec<usize>> {
+    let mut buf = [0u8; 128];
+    if key.is_ascii()
+        && let Some(dst) = buf.get_mut(..key.len())
+    {
+        dst.copy_from_slice(key.as_bytes());
+        dst.make_ascii_lowercase();
+        return std::str::from_utf8(dst).ok().and_then(|k| map.get(k));
+    }
+    map.get(value::fold(key).as_ref())
 }
 
 /// Loads every document of every file.
