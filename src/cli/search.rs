@@ -386,10 +386,11 @@ pub async fn run(args: &SearchArgs) -> u8 {
         now,
     };
     header(args.format, counting);
-    let rows = matches!(
-        args.format,
-        SearchFormat::Table | SearchFormat::Csv | SearchFormat::Markdown
-    );
+    let rows = !counting
+        && matches!(
+            args.format,
+            SearchFormat::Table | SearchFormat::Csv | SearchFormat::Markdown
+        );
     let spec = Spec {
         query: q,
         rules,

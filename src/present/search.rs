@@ -290,21 +290,28 @@ pub fn counts_table(paths: &[String], counts: &[(CountKey, u64)]) -> String {
     o
 }
 
-/// The `--count-by` lines as JSON: `{"count": n, "key": {path: value}}`.
+/// The `--count-by` lines as JSON: `{"count": n, PATH: value, …}` (the count is called
+/// `_count` when a path is itself `count`; a value the records lack is null).
 #[must_use]
 pub fn counts_json(paths: &[String], counts: &[(CountKey, u64)]) -> Vec<serde_json::Value> {
+    let count = if paths.iter().any(|p| p == "count") {
+        "_count"
+    } else {
+        "count"
+    };
     counts
         .iter()
         .map(|(k, n)| {
-            let key: serde_json::Map<String, serde_json::Value> = paths
-                .iter()
-                .cloned()
-                .zip(k.iter().map(|v| {
+            let mut line = serde_json::Map::new();
+            line.insert(count.to_owned(), serde_json::Value::from(*n));
+            for (p, v) in paths.iter().zip(k) {
+                line.insert(
+                    p.clone(),
                     v.clone()
-                        .map_or(serde_json::Value::Null, serde_json::Value::String)
-                }))
-                .collect();
-            serde_json::json!({"count": n, "key": key})
+                        .map_or(serde_json::Value::Null, serde_json::Value::String),
+                );
+            }
+            serde_json::Value::Object(line)
         })
         .collect()
 }

@@ -55,8 +55,8 @@ pub struct SearchReport {
     /// The matches, in input order (or by time with `--sort time`), at most `--limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<Listed>>,
-    /// With `--count-by`: `{"count": n, "key": {path: value}}`, most common first (least
-    /// with `--rare`).
+    /// With `--count-by`: `{"count": n, PATH: value, …}`, most common first (least with
+    /// `--rare`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counts: Option<Vec<serde_json::Value>>,
     /// `findings` only when the verification found tampering (a match is a result, not a

@@ -175,6 +175,30 @@ pub struct SearchReader {
     rows: bool,
 }
 
+/// The count key of a record from its JSON text: only the top-level members the paths
+/// start with are parsed.
+fn key_of_raw(raw: &str, paths: &[Vec<String>]) -> Option<CountKey> {
+    let top: std::collections::HashMap<std::borrow::Cow<'_, str>, &serde_json::value::RawValue> =
+        serde_json::from_str(raw).ok()?;
+    Some(
+        paths
+            .iter()
+            .map(|p| {
+                let (first, rest) = p.split_first()?;
+                let member: Value = serde_json::from_str(top.get(first.as_str())?.get()).ok()?;
+                let found = path::lookup(&member, rest);
+                let texts: Vec<String> = found
+                    .leaves
+                    .iter()
+                    .filter(|l| l.is_scalar())
+                    .filter_map(|l| l.text().map(std::borrow::Cow::into_owned))
+                    .collect();
+                (!texts.is_empty()).then(|| texts.join(","))
+            })
+            .collect(),
+    )
+}
+
 fn key_of(value: &Value, paths: &[Vec<String>]) -> CountKey {
     paths
         .iter()
@@ -211,10 +235,7 @@ impl SearchReader {
         if !q.matches_typed(r, raw) {
             return Tested::No;
         }
-        let needs_value = q.needs_value()
-            || self.spec.rules.is_some()
-            || !self.spec.count_by.is_empty()
-            || self.rows;
+        let needs_value = q.needs_value() || self.spec.rules.is_some() || self.rows;
         if !needs_value {
             return Tested::Yes;
         }
@@ -282,8 +303,14 @@ impl LogReader for SearchReader {
                     time: record_time(r),
                     row: row(r, value.as_ref()),
                 });
-            } else if let Some(v) = &value {
-                *counts.entry(key_of(v, &self.spec.count_by)).or_default() += 1;
+            } else {
+                let key = match &value {
+                    Some(v) => Some(key_of(v, &self.spec.count_by)),
+                    None => key_of_raw(raw, &self.spec.count_by),
+                };
+                if let Some(key) = key {
+                    *counts.entry(key).or_default() += 1;
+                }
             }
         });
         if let Err(reason) = parsed {
