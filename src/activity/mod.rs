@@ -24,6 +24,7 @@
 
 pub mod aggregate;
 pub mod consumer;
+pub mod drilldown;
 pub mod rules;
 pub mod sections;
 pub mod summary;

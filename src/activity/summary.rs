@@ -290,6 +290,11 @@ pub struct Summary {
     /// address classes, agent families, spikes, dormant identities), as top-level keys.
     #[serde(flatten)]
     pub sections: Sections,
+    /// For each figure (by JSON Pointer), the `trailproof search` command that lists its
+    /// records, every value single-quoted for POSIX `sh` (set by the command line, which
+    /// knows the input options; empty in a document built without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub drilldown: BTreeMap<String, String>,
 }
 
 /// The summary as a JSON value with every object's keys sorted (stable output).

@@ -73,6 +73,39 @@ fn list_not_logs(summary: &Summary) {
     }
 }
 
+/// The input options of this run as `search` takes them: the command line after
+/// `summarize`, without the options only `summarize` has.
+fn input_words() -> Vec<String> {
+    let argv: Vec<String> = std::env::args().collect();
+    let Some(at) = argv.iter().position(|a| a == "summarize") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut words = argv.into_iter().skip(at + 1);
+    while let Some(w) = words.next() {
+        if w == "--format" || w == "--iam-inventory" {
+            words.next();
+        } else if !(w.starts_with("--format=") || w.starts_with("--iam-inventory=")) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Sets the drill-down command of every figure that has one.
+fn add_drilldown(summary: &mut Summary) {
+    let input = input_words();
+    summary.drilldown = crate::activity::drilldown::filters(summary)
+        .into_iter()
+        .map(|(figure, filters)| {
+            (
+                figure,
+                crate::present::search::drilldown_command(&input, &filters),
+            )
+        })
+        .collect();
+}
+
 fn render(args: &SummarizeArgs, summary: &Summary) {
     list_not_logs(summary);
     let rendered = match args.format {
@@ -154,7 +187,8 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
         Ok(v) => v,
         Err(e) => return fail(&e.to_string()),
     };
-    let summary = consumer.finish();
+    let mut summary = consumer.finish();
+    add_drilldown(&mut summary);
     render(args, &summary);
     let code = if lost_input(&summary) {
         exit::INCOMPLETE
@@ -167,7 +201,8 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
 fn run_local(args: &SummarizeArgs, mut consumer: SummaryConsumer) -> u8 {
     let listed = crate::source::files::list(&args.logs);
     let read = crate::audit::local::read_local(&listed, &mut consumer, MAX_ACTIVITY_INFLATED_BYTES);
-    let summary = consumer.finish();
+    let mut summary = consumer.finish();
+    add_drilldown(&mut summary);
     render(args, &summary);
     if read.read == 0 {
         return fail("no input could be read");

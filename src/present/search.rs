@@ -132,6 +132,29 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// A word single-quoted for POSIX `sh`, always (a value from a record).
+#[must_use]
+pub fn sh_single_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The drill-down command of one figure: `trailproof search`, the input options of the run
+/// (flags as written, values single-quoted), then the figure's filters (values
+/// single-quoted).
+#[must_use]
+pub fn drilldown_command(input: &[String], filters: &[String]) -> String {
+    let mut words = vec!["trailproof".to_owned(), "search".to_owned()];
+    for w in input.iter().chain(filters) {
+        let flag = w.starts_with("--")
+            && w.len() > 2
+            && w.bytes()
+                .skip(2)
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        words.push(if flag { w.clone() } else { sh_single_quote(w) });
+    }
+    words.join(" ")
+}
+
 /// A command line, each word quoted for `sh`.
 #[must_use]
 pub fn command_line(words: &[String]) -> String {
@@ -143,14 +166,12 @@ pub fn command_line(words: &[String]) -> String {
 }
 
 /// A fenced code block that its content cannot close (the fence is longer than any run of
-/// backticks inside), with every character that could mention or link made inert.
-fn code_block(content: &str) -> String {
+/// backticks inside), control characters neutralised. Chat tools and trackers neither
+/// mention nor link inside code, and the command must stay byte-exact to paste.
+pub(crate) fn code_block(content: &str) -> String {
     let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
-    let inert = neutralise(content)
-        .replace('@', "@\u{2060}")
-        .replace("://", ":\u{2060}//");
-    format!("{fence}sh\n{inert}\n{fence}\n")
+    format!("{fence}sh\n{}\n{fence}\n", neutralise(content))
 }
 
 /// Most records listed in a ticket.
@@ -352,9 +373,21 @@ mod tests {
 
     #[test]
     fn a_code_block_cannot_be_closed_by_its_content() {
-        let b = code_block("a ``` b @here http://x");
+        let b = code_block("a ``` b \u{1b}[2J");
         assert!(b.starts_with("````sh\n"), "{b}");
-        assert!(!b.contains("@here"));
-        assert!(!b.contains("http://"));
+        assert!(b.ends_with("\n````\n"), "{b}");
+        assert!(!b.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn drilldown_commands_single_quote_every_value() {
+        let c = drilldown_command(
+            &["--logs".into(), "my logs".into()],
+            &["--event-name".into(), "x'; rm -rf ~ #".into()],
+        );
+        assert_eq!(
+            c,
+            "trailproof search --logs 'my logs' --event-name 'x'\\''; rm -rf ~ #'"
+        );
     }
 }

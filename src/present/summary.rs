@@ -109,7 +109,65 @@ pub fn render_text(s: &Summary) -> String {
             let _ = writeln!(o, "  {}", neutralise(&d.arn));
         }
     }
+    let shown = headline_drilldown(s);
+    if !shown.is_empty() {
+        let _ = writeln!(o, "drill down (the records behind each figure):");
+        for (figure, command) in shown {
+            let _ = writeln!(o, "  {figure}: {}", neutralise(command));
+        }
+    }
     o
+}
+
+/// The Markdown "Drill down" section: each headline figure's command, in a code block.
+fn markdown_drilldown(s: &Summary, o: &mut String) {
+    let shown = headline_drilldown(s);
+    if shown.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n### Drill down\n");
+    let _ = writeln!(
+        o,
+        "The records behind each figure (every figure's command is in the JSON `drilldown`):\n"
+    );
+    for (figure, command) in shown {
+        let _ = writeln!(o, "- {figure}:\n");
+        o.push_str(&super::search::code_block(command));
+    }
+}
+
+/// The drill-down commands shown in text and Markdown: the headline figures that are not
+/// zero (every figure's command is in the JSON `drilldown` object).
+fn headline_drilldown(s: &Summary) -> Vec<(String, &String)> {
+    let mut out = Vec::new();
+    let mut add = |name: String, pointer: &str, n: u64| {
+        if n > 0
+            && let Some(c) = s.drilldown.get(pointer)
+        {
+            out.push((name, c));
+        }
+    };
+    add("records".into(), "/records", s.records);
+    add("root events".into(), "/root_events", s.root_events);
+    add("access denied".into(), "/access_denied", s.access_denied);
+    add(
+        "console sign-ins".into(),
+        "/console_logins/total",
+        s.console_logins.total,
+    );
+    add(
+        "console sign-ins without MFA".into(),
+        "/console_logins/without_mfa",
+        s.console_logins.without_mfa,
+    );
+    for (id, c) in &s.cis_monitoring {
+        add(
+            format!("CIS {id}"),
+            &format!("/cis_monitoring/{id}/count"),
+            c.count,
+        );
+    }
+    out
 }
 
 /// The plain-language summary to paste into a ticket (`summarize --format markdown`).
@@ -209,6 +267,7 @@ pub fn render_markdown(s: &Summary) -> String {
             let _ = writeln!(o, "| {id} | {} | {} |", item.topic, item.count);
         }
     }
+    markdown_drilldown(s, &mut o);
     o
 }
 
