@@ -16,7 +16,7 @@ use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::yaml::Node;
-use crate::records::path::{self, Found, Leaf};
+use crate::records::path::{self, Leaf};
 
 /// Most values one field may expand to (windash and base64offset multiply them).
 const MAX_VARIANTS: usize = 4096;
@@ -83,6 +83,23 @@ impl Pattern {
     }
 
     fn matches(&self, value: &str) -> bool {
+        // Without case, an ASCII value is compared in place with the folded literal (no
+        // allocation per value); anything else is folded first.
+        if !self.cased && value.is_ascii() {
+            let v = value.as_bytes();
+            let eq = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+            match &self.shape {
+                Shape::Exact(s) => return eq(v, s),
+                Shape::Starts(s) => return v.get(..s.len()).is_some_and(|p| eq(p, s)),
+                Shape::Ends(s) => {
+                    return v.len() >= s.len() && eq(&v[v.len() - s.len()..], s);
+                }
+                Shape::Contains(s) => {
+                    return s.is_empty() || v.windows(s.len()).any(|w| eq(w, s));
+                }
+                Shape::Glob(_) => {}
+            }
+        }
         let folded;
         let value = if self.cased {
             value
@@ -100,7 +117,6 @@ impl Pattern {
     }
 }
 
-/// A whole-value wildcard pattern (`*`, `?`; `\\*`, `\\?`, `\\\\` escape them), compared
 /// A whole-value wildcard pattern (`*`, `?`; `\*`, `\?`, `\\` escape them), compared
 #[derive(Debug, Clone)]
 pub struct Wildcard(Pattern);
@@ -224,8 +240,32 @@ impl FieldTests {
 
     /// Whether the record satisfies this field.
     pub(crate) fn matches(&self, record: &Value) -> bool {
+        // A top-level field holding a scalar (most rule fields): no walk, no allocation.
+        if let [key] = self.path.as_slice()
+            && let Value::Object(map) = record
+        {
+            let leaf = match map.get(key) {
+                None => None,
+                Some(Value::Null) => Some(Leaf::Null),
+                Some(Value::Bool(b)) => Some(Leaf::Bool(*b)),
+                Some(Value::Number(n)) => Some(Leaf::Number(n)),
+                Some(Value::String(s)) => Some(Leaf::String(s)),
+                Some(_) => return self.matches_walked(record),
+            };
+            let leaves = leaf.as_ref().map(std::slice::from_ref).unwrap_or_default();
+            let one = |t: &Test| test(t, leaf.is_some(), leaves, record);
+            return self.combine(one);
+        }
+        self.matches_walked(record)
+    }
+
+    fn matches_walked(&self, record: &Value) -> bool {
         let found = path::lookup(record, &self.path);
-        let one = |t: &Test| test(t, &found, record);
+        let one = |t: &Test| test(t, found.present, &found.leaves, record);
+        self.combine(one)
+    }
+
+    fn combine(&self, one: impl Fn(&Test) -> bool) -> bool {
         if self.all {
             !self.tests.is_empty() && self.tests.iter().all(one)
         } else {
@@ -234,23 +274,21 @@ impl FieldTests {
     }
 }
 
-fn test(t: &Test, found: &Found<'_>, record: &Value) -> bool {
+fn test(t: &Test, present: bool, leaves: &[Leaf<'_>], record: &Value) -> bool {
     match t {
-        Test::Null => found.is_null(),
-        Test::Exists(want) => found.present == *want,
-        Test::Text(p) => found
-            .leaves
+        Test::Null => leaves.iter().all(|l| matches!(l, Leaf::Null)),
+        Test::Exists(want) => present == *want,
+        Test::Text(p) => leaves
             .iter()
             .any(|l| l.text().is_some_and(|v| p.matches(&v))),
-        Test::Re(re) => found
-            .leaves
+        Test::Re(re) => leaves
             .iter()
             .any(|l| l.text().is_some_and(|v| re.is_match(&v))),
-        Test::Cidr(net) => found.leaves.iter().any(|l| match l {
+        Test::Cidr(net) => leaves.iter().any(|l| match l {
             Leaf::String(s) => s.parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip)),
             _ => false,
         }),
-        Test::Number(cmp, want) => found.leaves.iter().any(|l| {
+        Test::Number(cmp, want) => leaves.iter().any(|l| {
             let n = match l {
                 Leaf::Number(n) => n.as_f64(),
                 Leaf::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
@@ -270,8 +308,7 @@ fn test(t: &Test, found: &Found<'_>, record: &Value) -> bool {
                 .iter()
                 .filter_map(|l| l.text().map(|t| norm(&t, *cased)))
                 .collect();
-            found
-                .leaves
+            leaves
                 .iter()
                 .filter_map(|l| l.text().map(|t| norm(&t, *cased)))
                 .any(|mine| theirs.contains(&mine))
