@@ -22,6 +22,8 @@ use crate::source::memory::MemorySource;
 use crate::time::{UtcTime, format_display, format_key, format_ymd};
 use crate::vocab::{FetchedObject, Location};
 
+pub mod incident;
+
 /// Errors of the generator.
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
@@ -34,6 +36,9 @@ pub enum FixtureError {
     /// JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A scenario that cannot be built as written (a time that does not parse).
+    #[error("scenario: {0}")]
+    Scenario(String),
 }
 
 /// A throwaway signing key.
@@ -199,6 +204,21 @@ pub struct TrailSpec {
     pub seed: u64,
     /// Records added to the first log file of every region (hostile-input fixtures).
     pub extra_records: Vec<Value>,
+    /// Log files of a scenario, each listed by the digest of the hour its time falls in
+    /// (none in a stopped hour), beside the generated ones.
+    pub scripted_logs: Vec<ScriptedLog>,
+}
+
+/// A log file whose records a scenario writes (the incident sample): delivered in `region`,
+/// named after `at`.
+#[derive(Debug, Clone)]
+pub struct ScriptedLog {
+    /// Source region (its log folder).
+    pub region: String,
+    /// The time in the file's name; the digest of the hour containing it lists it.
+    pub at: UtcTime,
+    /// The records, in file order.
+    pub records: Vec<Value>,
 }
 
 impl TrailSpec {
@@ -224,6 +244,7 @@ impl TrailSpec {
             key_schedule: vec![(0, 0)],
             seed: 7,
             extra_records: Vec::new(),
+            scripted_logs: Vec::new(),
         }
     }
 
@@ -264,7 +285,9 @@ impl TrailSpec {
         )
     }
 
-    fn log_key(&self, region: &str, at: &UtcTime, rng: &mut Rng) -> String {
+    /// The key of a log file named after `at`, its 16 random characters from `rng`.
+    #[must_use]
+    pub fn log_key(&self, region: &str, at: &UtcTime, rng: &mut Rng) -> String {
         format!(
             "{}/CloudTrail/{region}/{}/{}_CloudTrail_{region}_{}_{}.json.gz",
             self.base(),
@@ -283,6 +306,9 @@ impl TrailSpec {
             .map_or(0, |(_, k)| *k)
     }
 }
+
+/// Mixed into the seed of the generator naming scripted log files.
+const SCRIPT_SEED: u64 = 0x5C41_97ED_0B1E_C7A5;
 
 /// Gzip (level 6, no name, mtime 0), as `CloudTrail`'s files.
 #[must_use]
@@ -415,6 +441,9 @@ impl World {
     pub fn build(spec: &TrailSpec, keys: &[TestKey]) -> Result<Self, FixtureError> {
         let mut world = Self::default();
         let mut rng = Rng::new(spec.seed);
+        // File names of scripted logs come from a generator of their own, so that adding
+        // them leaves every generated file as it was.
+        let mut script_rng = Rng::new(spec.seed ^ SCRIPT_SEED);
         let key_at = |hour: u32| {
             keys.get(spec.key_index(hour))
                 .ok_or_else(|| FixtureError::Key(format!("no key for hour {hour}")))
@@ -479,6 +508,13 @@ impl World {
                         );
                     }
                 }
+                for script in spec
+                    .scripted_logs
+                    .iter()
+                    .filter(|l| &l.region == region && l.at >= start && l.at < end)
+                {
+                    logs.push(world.add_scripted(spec, script, &mut script_rng)?);
+                }
                 let key = key_at(hour)?;
                 let location = Location::new(&spec.bucket, spec.digest_key(region, &end, false));
                 let (pb, po, ph, ps) = match &previous {
@@ -518,6 +554,42 @@ impl World {
             }
         }
         Ok(world)
+    }
+
+    /// Stores a scripted log file and returns its entry for the digest's `logFiles`.
+    fn add_scripted(
+        &mut self,
+        spec: &TrailSpec,
+        script: &ScriptedLog,
+        rng: &mut Rng,
+    ) -> Result<Value, FixtureError> {
+        let body = serde_json::to_vec(&json!({ "Records": script.records }))?;
+        let loc = Location::new(&spec.bucket, spec.log_key(&script.region, &script.at, rng));
+        // RFC 3339 UTC times of one form order as text.
+        let times: Vec<&str> = script
+            .records
+            .iter()
+            .filter_map(|r| r.get("eventTime").and_then(Value::as_str))
+            .collect();
+        let at = format_display(&script.at);
+        let oldest = times.iter().min().map_or(at.as_str(), |t| t);
+        let newest = times.iter().max().map_or(at.as_str(), |t| t);
+        let entry = json!({
+            "s3Bucket": loc.bucket,
+            "s3Object": loc.key,
+            "hashValue": sha256_hex(&body),
+            "hashAlgorithm": "SHA-256",
+            "newestEventTime": newest,
+            "oldestEventTime": oldest,
+        });
+        self.objects.insert(
+            loc,
+            FetchedObject {
+                body: gzip(&body),
+                metadata: BTreeMap::new(),
+            },
+        );
+        Ok(entry)
     }
 
     fn add_backfill(

@@ -5,7 +5,9 @@
 //! under `AWSLogs/o-ID/`, owned by a management account), its
 //! `public-keys.json` and `world.json` (ARN, window) under OUT;
 //! `trailproof-fixture malformed OUT [--keys DIR]` writes the hostile-input corpus
-//! (`testdata/malformed/`, see `malformed.rs`).
+//! (`testdata/malformed/`, see `malformed.rs`);
+//! `trailproof-fixture incident OUT [--keys DIR]` writes the incident sample
+//! (`testdata/incident/`, see `trailproof::fixture::incident`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +22,12 @@ fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// The committed keys, or those of `--keys DIR`.
+fn keys(args: &[String]) -> Result<Vec<TestKey>, String> {
+    let dir = PathBuf::from(arg(args, "--keys").unwrap_or_else(|| "testdata/keys".to_owned()));
+    committed_keys(&dir).map_err(|e| e.to_string())
 }
 
 fn run() -> Result<(), String> {
@@ -45,9 +53,7 @@ fn run() -> Result<(), String> {
         }
         Some("trail") => {
             let out = PathBuf::from(args.get(1).ok_or("trail OUT")?);
-            let keys_dir =
-                PathBuf::from(arg(&args, "--keys").unwrap_or_else(|| "testdata/keys".to_owned()));
-            let keys = committed_keys(&keys_dir).map_err(|e| e.to_string())?;
+            let keys = keys(&args)?;
             let start = parse_user_time(
                 &arg(&args, "--start").unwrap_or_else(|| "2026-03-01T00:17:42Z".to_owned()),
             )
@@ -114,8 +120,13 @@ fn run() -> Result<(), String> {
             Ok(())
         }
         Some("malformed") => malformed::run(&args),
+        Some("incident") => {
+            let out = PathBuf::from(args.get(1).ok_or("incident OUT")?);
+            trailproof::fixture::incident::write(&out, &keys(&args)?).map_err(|e| e.to_string())
+        }
         _ => Err(
-            "usage: trailproof-fixture keys DIR | trail OUT [options] | malformed OUT".to_owned(),
+            "usage: trailproof-fixture keys DIR | trail OUT [options] | malformed OUT | incident OUT"
+                .to_owned(),
         ),
     }
 }
