@@ -252,7 +252,7 @@ impl FieldTests {
                 Some(Value::String(s)) => Some(Leaf::String(s)),
                 Some(_) => return self.matches_walked(record),
             };
-            let leaves = leaf.as_ref().map(std::slice::from_ref).unwrap_or_default();
+            let leaves = leaf.as_slice();
             let one = |t: &Test| test(t, leaf.is_some(), leaves, record);
             return self.combine(one);
         }
