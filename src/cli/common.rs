@@ -40,3 +40,19 @@ pub(crate) async fn aws_config(
 pub(crate) fn elapsed_ms(started: std::time::Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
+
+/// After an analysis over a trail (`summarize`, `hunt`, `search`): says on stderr when the
+/// verification found something or could not check everything, and where the lines are.
+pub(crate) fn note_verification(outcome: crate::vocab::Outcome) {
+    use std::io::Write as _;
+    let line = match outcome {
+        crate::vocab::Outcome::Findings => {
+            "integrity: the verification found tampering (invalid, missing, unreferenced or foreign files): `trailproof verify` with the same options lists them"
+        }
+        crate::vocab::Outcome::Incomplete => {
+            "integrity: some files could not be verified (ERROR): `trailproof verify` with the same options lists them"
+        }
+        crate::vocab::Outcome::Clean | crate::vocab::Outcome::NotRun => return,
+    };
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

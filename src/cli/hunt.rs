@@ -313,6 +313,9 @@ pub async fn run(args: &HuntArgs) -> u8 {
     let done = consumer.finish();
     let mut hits = std::mem::take(&mut output.kept);
     hits.extend(std::mem::take(&mut output.earliest).into_hits());
+    if let Some((_, outcome)) = &verification {
+        super::common::note_verification(*outcome);
+    }
     let mut report = HuntReport::new(inputs, rules_doc, done, hits, verification);
     list_problems(&loaded_problems, Some(&report));
     if read_nothing {

@@ -438,6 +438,9 @@ pub async fn run(args: &SearchArgs) -> u8 {
     if let Some(l) = args.limit {
         kept.truncate(l);
     }
+    if let Some((_, o)) = &verification {
+        super::common::note_verification(*o);
+    }
     let code = exit::code(outcome(&done, verification.as_ref().map(|v| v.1)));
     let _ = writeln!(
         err,

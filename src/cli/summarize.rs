@@ -190,6 +190,7 @@ pub async fn run(args: &SummarizeArgs) -> u8 {
     let mut summary = consumer.finish();
     add_drilldown(&mut summary);
     render(args, &summary);
+    super::common::note_verification(verified.result.outcome);
     let code = if lost_input(&summary) {
         exit::INCOMPLETE
     } else {
