@@ -74,7 +74,7 @@ fn list_not_logs(summary: &Summary) {
 }
 
 /// The input options of this run as `search` takes them: the command line after
-/// `summarize`, without the options only `summarize` has.
+/// `summarize`, without the options that do not choose records.
 fn input_words() -> Vec<String> {
     let argv: Vec<String> = std::env::args().collect();
     let Some(at) = argv.iter().position(|a| a == "summarize") else {
@@ -83,9 +83,12 @@ fn input_words() -> Vec<String> {
     let mut out = Vec::new();
     let mut words = argv.into_iter().skip(at + 1);
     while let Some(w) = words.next() {
-        if w == "--format" || w == "--iam-inventory" {
+        // Options that change how the summary is made or shown, never which records it
+        // counts (the same command at another --concurrency lists the same records).
+        const SUMMARY_ONLY: [&str; 3] = ["--format", "--iam-inventory", "--concurrency"];
+        if SUMMARY_ONLY.contains(&w.as_str()) {
             words.next();
-        } else if !(w.starts_with("--format=") || w.starts_with("--iam-inventory=")) {
+        } else if !SUMMARY_ONLY.iter().any(|o| w.starts_with(&format!("{o}="))) {
             out.push(w);
         }
     }
