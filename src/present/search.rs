@@ -144,7 +144,8 @@ pub fn command_line(words: &[String]) -> String {
 
 /// A fenced code block that its content cannot close (the fence is longer than any run of
 /// backticks inside), with every character that could mention or link made inert.
-fn code_block(content: &str) -> String {
+#[must_use]
+pub fn code_block(content: &str) -> String {
     let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let inert = neutralise(content)
