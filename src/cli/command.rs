@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use super::{check, controls, hunt, logging, org, report, search, summarize, verify};
+use super::{check, controls, hunt, logging, org, report, search, summarize, timeline, verify};
 
 /// Prove that AWS `CloudTrail` logs are intact.
 #[derive(Debug, Parser)]
@@ -55,6 +55,10 @@ pub enum Command {
     /// local files or a trail verified on the way: each names its log file and whether that
     /// file was verified. A match is a result, not a finding.
     Search(Box<search::SearchArgs>),
+    /// Everything one identity did, in time order, with the role sessions, console sessions
+    /// and access keys it started followed and each step saying why it belongs; over local
+    /// files or a trail verified on the way.
+    Timeline(Box<timeline::TimelineArgs>),
     /// Verify, check and summarize one trail and window into one self-contained HTML audit
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
@@ -87,6 +91,7 @@ impl Command {
             Self::Summarize(_) => "summarize",
             Self::Hunt(_) => "hunt",
             Self::Search(_) => "search",
+            Self::Timeline(_) => "timeline",
             Self::Report(_) => "report",
             Self::Completions(_) => "completions",
             Self::Man(_) => "man",

@@ -17,6 +17,7 @@ pub mod org;
 pub mod report;
 pub mod search;
 pub mod summarize;
+pub mod timeline;
 pub mod trail;
 pub mod verify;
 
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> u8 {
             Command::Summarize(args) => Box::pin(summarize::run(&args)).await,
             Command::Hunt(args) => Box::pin(hunt::run(&args)).await,
             Command::Search(args) => Box::pin(search::run(&args)).await,
+            Command::Timeline(args) => Box::pin(timeline::run(&args)).await,
             Command::Report(args) => Box::pin(report::run(*args)).await,
             Command::Completions(args) => completions::run_completions(&args),
             Command::Man(args) => completions::run_man(&args),

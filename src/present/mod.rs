@@ -7,6 +7,8 @@
 //! - [`verify_text`]: the reference's text of `verify`, written as a run goes.
 //! - [`summary`]: the activity summary as JSON, text or Markdown (`summarize --format`).
 //! - [`hunt`]: the hunt's text, JSON Lines, JSON, Markdown tickets and CSV.
+//! - [`timeline`]: one identity's timeline as text, JSON Lines, a Markdown ticket or HTML
+//!   (askama, `templates/timeline.html`).
 //! - [`escape`]: neutralising and Markdown-escaping of attacker-controlled strings.
 //! - [`ocsf`]: OCSF events and findings as JSON Lines (`--format ocsf`).
 
@@ -19,4 +21,5 @@ pub mod org_text;
 pub mod report_html;
 pub mod search;
 pub mod summary;
+pub mod timeline;
 pub mod verify_text;

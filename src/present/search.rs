@@ -168,7 +168,8 @@ pub fn command_line(words: &[String]) -> String {
 /// A fenced code block that its content cannot close (the fence is longer than any run of
 /// backticks inside), control characters neutralised. Chat tools and trackers neither
 /// mention nor link inside code, and the command must stay byte-exact to paste.
-pub(crate) fn code_block(content: &str) -> String {
+#[must_use]
+pub fn code_block(content: &str) -> String {
     let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}sh\n{}\n{fence}\n", neutralise(content))

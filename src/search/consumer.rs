@@ -78,7 +78,10 @@ const RESOURCE_KEYS: &[&str] = &[
     "accessKeyId",
 ];
 
-fn resource(value: &Value) -> Option<String> {
+/// The resource a call was about: `resources[0].ARN`, else the first of the usual request
+/// parameters that name one.
+#[must_use]
+pub fn resource(value: &Value) -> Option<String> {
     if let Some(arn) = value
         .get("resources")
         .and_then(Value::as_array)
@@ -94,7 +97,9 @@ fn resource(value: &Value) -> Option<String> {
         .find_map(|k| params.get(*k).and_then(Value::as_str).map(str::to_owned))
 }
 
-fn row(r: &Record<'_>, value: Option<&Value>) -> Row {
+/// The table columns of a record (`resource` only when its parsed value is given).
+#[must_use]
+pub fn row(r: &Record<'_>, value: Option<&Value>) -> Row {
     let s = |t: Option<&str>| t.map(str::to_owned);
     Row {
         time: s(r.event_time.get()),
