@@ -396,3 +396,63 @@ fn bad_options_missing_paths_damaged_logs_and_a_full_buffer() {
     assert_eq!(out.lines().count(), 8, "the readable files are still read");
     assert!(err.contains("c.json.gz"), "{err}");
 }
+
+#[test]
+fn on_the_incident_sample_root_sign_in_what_followed_and_the_role_session_traced_back() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let bundle = format!("{root}/testdata/incident/bucket");
+    let keys = format!("{root}/testdata/incident/public-keys.json");
+    // Verified: the options of verify over the incident bundle (the forged log makes it 1).
+    let (code, out, err) = timeline(&[
+        "--identity",
+        "arn:aws:iam::111122223333:root",
+        "--format",
+        "jsonl",
+        "--trail-arn",
+        "arn:aws:cloudtrail:us-east-1:111122223333:trail/sample-trail",
+        "--start-time",
+        "2026-03-02T00:00:00Z",
+        "--end-time",
+        "2026-03-03T00:00:00Z",
+        "--all-regions",
+        "--bundle",
+        &bundle,
+        "--public-keys",
+        &keys,
+    ]);
+    assert_eq!(code, 1, "the forged log is tampering: {err}");
+    let steps = lines(&out);
+    let names: Vec<&str> = steps
+        .iter()
+        .map(|s| s["event_name"].as_str().unwrap())
+        .collect();
+    // Root's console sign-in, then what it did next.
+    let login = names.iter().position(|n| *n == "ConsoleLogin").unwrap();
+    for next in ["CreateUser", "AttachUserPolicy", "CreateAccessKey"] {
+        let at = names
+            .iter()
+            .position(|n| *n == next)
+            .unwrap_or_else(|| panic!("{next}: {names:?}"));
+        assert!(at > login, "{next} after the sign-in");
+    }
+    // The role session started with the key root created, traced back to who assumed it.
+    let session: Vec<&Value> = steps
+        .iter()
+        .filter(|s| {
+            s["actor"]
+                .as_str()
+                .unwrap()
+                .contains("ops-automation/maintenance")
+        })
+        .collect();
+    assert!(!session.is_empty(), "{names:?}");
+    for s in &session {
+        let why = s["why"].as_str().unwrap();
+        assert!(why.contains("started by AssumeRole"), "{why}");
+        assert!(why.contains("user/svc-backup"), "{why}");
+    }
+    assert!(
+        steps.iter().all(|s| s["verified"] == true),
+        "the intrusion's own files verify"
+    );
+}
