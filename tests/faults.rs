@@ -576,7 +576,8 @@ async fn verify_report_and_summarize_only_read() {
     let run = verify(&c, &proxy, &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let mut report = vec!["report".to_owned()];
-    report.extend(verify_args(&c));
+    // `report` takes the options that choose what is read, not verify's `--verbose`.
+    report.extend(verify_args(&c).into_iter().filter(|a| a != "--verbose"));
     report.extend([
         "--endpoint-url".to_owned(),
         proxy.endpoint(),
@@ -727,7 +728,7 @@ async fn sigterm_leaves_no_output_files_and_exits_130() {
     proxy.rule(&on(&log(&c, 9), &json!({"fault": "stall"})));
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = vec!["report".to_owned()];
-    args.extend(verify_args(&c));
+    args.extend(verify_args(&c).into_iter().filter(|a| a != "--verbose"));
     args.extend([
         "--endpoint-url".to_owned(),
         proxy.endpoint(),

@@ -120,7 +120,11 @@ fn report(c: &Case, dir: &Path) -> (i32, String, String) {
     let page = dir.join("report.html");
     let out = Command::new(support::bin())
         .arg("report")
-        .args(support::verify_args(c))
+        .args(
+            support::verify_args(c)
+                .into_iter()
+                .filter(|a| a != "--verbose"),
+        )
         .arg("--bundle")
         .arg(&bundle)
         .arg("--public-keys")

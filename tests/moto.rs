@@ -609,7 +609,7 @@ async fn report_live_reads_the_same_logs_as_the_offline_report() {
     let report = |extra: &[&str], json: &str| {
         let out = Command::new(bin())
             .arg("report")
-            .args(verify_args(&c))
+            .args(verify_args(&c).into_iter().filter(|a| a != "--verbose"))
             .args(extra)
             .args(["--as-of", "2026-03-02T01:00:00Z", "--json", json])
             .arg("--out")

@@ -64,7 +64,7 @@ pub enum Command {
     /// bundle and a snapshot.
     #[command(
         mut_arg("trail_arn", |a| a.required(true)),
-        mut_arg("start_time", |a| a.required_unless_present("state"))
+        mut_arg("start_time", |a| a.required(true))
     )]
     Report(Box<report::ReportArgs>),
     /// Combine the JSON documents of `verify --shard K/N --format json` (every share of one

@@ -14,7 +14,7 @@ use clap::Args;
 use super::check::{self, AwsArgs};
 use super::common::{fail, now};
 use super::exit;
-use super::verify::VerifyArgs;
+use super::trail::TrailArgs;
 use crate::activity::summary::Summary;
 use crate::audit::fetcher::Stored;
 use crate::audit::item::Item;
@@ -59,9 +59,10 @@ pub struct ReportArgs {
     /// escaping alone keeps hostile text inert).
     #[arg(long, hide = true)]
     pub no_csp: bool,
-    /// What to verify (the options of `verify`).
+    /// What to verify: the trail and window (the options of `verify` that choose what is
+    /// read; its output and scheduling options mean nothing to a report).
     #[command(flatten)]
-    pub verify: VerifyArgs,
+    pub trail: TrailArgs,
 }
 
 fn input_file(path: &Path) -> Option<InputFile> {
@@ -105,9 +106,9 @@ async fn compliance_snapshot(
     }
     let aws = AwsArgs {
         regions: None,
-        profile: args.verify.trail.profile.clone(),
+        profile: args.trail.profile.clone(),
         region: None,
-        endpoint_url: args.verify.trail.endpoint_url.clone(),
+        endpoint_url: args.trail.endpoint_url.clone(),
         concurrency: 16,
     };
     Box::pin(check::take_snapshot(&aws)).await
@@ -136,9 +137,8 @@ fn write_outputs(
 
 /// The key file the verification reads (given, or the bundle's).
 fn key_file(args: &ReportArgs) -> Option<PathBuf> {
-    args.verify.trail.public_keys.clone().or_else(|| {
-        args.verify
-            .trail
+    args.trail.public_keys.clone().or_else(|| {
+        args.trail
             .bundle
             .as_ref()
             .map(|d| d.join(BUNDLE_META).join("public-keys.json"))
@@ -153,9 +153,14 @@ async fn verify_and_summarise(
     rules: Arc<RuleSet>,
 ) -> Result<(VerifyReport, Summary, HuntOutcome, Vec<Hit>, Vec<InputFile>), String> {
     let limits = super::summarize::limits()?;
-    let mut req = args.verify.request()?;
-    // The report verifies and reads; it never records anchors.
-    req.state = None;
+    // The report verifies everything and reads; it never records anchors.
+    let req = crate::audit::request::VerifyRequest {
+        trail: args.trail.request()?,
+        now: now(),
+        checks: crate::audit::request::Checks::Full,
+        state: None,
+        limits,
+    };
     let phase = std::time::Instant::now();
     let summary = super::summarize::stream_consumer(&limits, super::summarize::summarizer(&limits));
     // The earliest hits of each rule, kept for the section (the rest are only counted).
@@ -229,7 +234,7 @@ pub async fn run(args: ReportArgs) -> u8 {
         "snapshot ready"
     );
 
-    let trail_arn = args.verify.trail.trail_arn.clone().unwrap_or_default();
+    let trail_arn = args.trail.trail_arn.clone().unwrap_or_default();
     let loaded = match super::hunt::read_rules(&args.rules, true) {
         Ok(l) => l,
         Err(e) => return fail(&e),
