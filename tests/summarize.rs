@@ -458,3 +458,65 @@ fn a_readme_beside_the_logs_is_listed_and_changes_nothing() {
     let (code, _, _) = run(&["--logs", d, "--format", "json"]);
     assert_eq!(code, 3);
 }
+
+#[test]
+fn an_authorization_inventory_reviews_services_allowed_against_services_called() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("auth.json");
+    std::fs::write(
+        &inv,
+        serde_json::to_vec(&json!({
+            "UserDetailList": [{
+                "Arn": "arn:aws:iam::111122223333:user/user-0",
+                "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+                    {"Effect": "Allow", "Action": ["s3:*", "ec2:Describe*", "kms:Decrypt"]},
+                    {"Effect": "Deny", "Action": "dynamodb:*"}
+                ]}}],
+                "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/NotInThisFile"}]
+            }],
+            "RoleDetailList": [{
+                "Arn": "arn:aws:iam::111122223333:role/admin",
+                "RolePolicyList": [{"PolicyDocument": {"Statement": {"Effect": "Allow", "Action": "*"}}}]
+            }]
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let logs = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/bucket");
+    let (code, out, err) = run(&[
+        "--logs",
+        logs,
+        "--iam-inventory",
+        inv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v = json_of(&out);
+    let review = v["access_review"].as_array().unwrap();
+    let user = review
+        .iter()
+        .find(|a| a["arn"] == "arn:aws:iam::111122223333:user/user-0")
+        .unwrap();
+    assert_eq!(user["allowed"], json!(["ec2", "kms", "s3"]));
+    assert_eq!(
+        user["unused"],
+        json!(["kms"]),
+        "user-0 never called KMS in the sample"
+    );
+    assert!(user["used"].as_array().unwrap().contains(&json!("s3")));
+    assert_eq!(
+        user["unknown_policies"],
+        json!(["arn:aws:iam::aws:policy/NotInThisFile"])
+    );
+    let admin = review
+        .iter()
+        .find(|a| a["arn"] == "arn:aws:iam::111122223333:role/admin")
+        .unwrap();
+    assert_eq!(admin["allowed"], json!(["*"]));
+    assert_eq!(admin["used"], json!([]));
+    assert_eq!(admin["unused"], json!(["*"]));
+    // Without an inventory the key is absent: the summary's keys are unchanged.
+    let (_, out, _) = run(&["--logs", logs, "--format", "json"]);
+    assert!(json_of(&out).get("access_review").is_none());
+}

@@ -80,6 +80,8 @@ pub struct Summarizer {
     inflate_limit: u64,
     record_limit: u64,
     inventory: Option<Vec<Dormant>>,
+    /// Services called per actor key, kept only for an access review.
+    services: Option<BTreeMap<String, BTreeSet<String>>>,
     scan: Scan,
 }
 
@@ -227,6 +229,7 @@ impl Summarizer {
             inflate_limit,
             record_limit: crate::limits::Limits::default().max_record_bytes,
             inventory: None,
+            services: None,
             scan: Scan::default(),
         }
     }
@@ -238,8 +241,22 @@ impl Summarizer {
         self.record_limit = bytes;
     }
 
+    /// Keeps the services each actor called (for an access review).
+    pub fn track_services(&mut self) {
+        self.services.get_or_insert_with(BTreeMap::new);
+    }
+
+    /// Whether the services each actor called are kept.
+    #[must_use]
+    pub fn tracks_services(&self) -> bool {
+        self.services.is_some()
+    }
+
     /// Sets the IAM inventory whose identities that made no call are reported as dormant.
     pub fn set_inventory(&mut self, inventory: Vec<Dormant>) {
+        if inventory.iter().any(|d| d.grants.is_some()) {
+            self.track_services();
+        }
         self.inventory = Some(inventory);
     }
 
@@ -461,6 +478,21 @@ impl Summarizer {
 
         let actor = actor_key(r);
         let actor = actor.as_ref();
+        if let Some(services) = &mut self.services
+            && let Some(source) = r.event_source.get()
+        {
+            let service = super::access::service_of(source);
+            match services.get_mut(actor) {
+                Some(s) => {
+                    if !s.contains(&service) {
+                        s.insert(service);
+                    }
+                }
+                None => {
+                    services.insert(actor.to_owned(), BTreeSet::from([service]));
+                }
+            }
+        }
         let identity = r.identity();
         if let Some(entry) = slot(&mut o.identities, actor) {
             if entry.events == 0 {
@@ -578,7 +610,13 @@ impl Summarizer {
             record_limit: _,
             inventory: _,
             scan: _,
+            services,
         } = later;
+        if let (Some(mine), Some(theirs)) = (&mut self.services, services) {
+            for (actor, s) in theirs {
+                mine.entry(actor).or_default().extend(s);
+            }
+        }
         let s = &mut self.out;
         s.files.extend(o.files);
         s.records += o.records;
@@ -720,6 +758,13 @@ impl Summarizer {
             .map(|(k, _)| k.clone())
             .collect();
         if let Some(inventory) = self.inventory.take() {
+            if let Some(services) = &self.services {
+                let reviewed: Vec<(String, &'static str, super::access::Grants)> = inventory
+                    .iter()
+                    .filter_map(|d| Some((d.arn.clone(), d.kind, d.grants.clone()?)))
+                    .collect();
+                self.out.sections.access_review = super::access::review(&reviewed, services);
+            }
             let actors: std::collections::BTreeSet<String> =
                 self.out.identities.keys().cloned().collect();
             self.out.sections.dormant_identities = dormant(inventory, &actors);

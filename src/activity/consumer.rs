@@ -43,12 +43,17 @@ pub struct SummaryReader {
     record_limit: u64,
     /// Hand the bytes over instead of summarising them (the verified stream).
     batched: bool,
+    /// Keep the services each actor called (an access review was asked for).
+    track_services: bool,
 }
 
 impl SummaryReader {
     fn summarizer(&self) -> Summarizer {
         let mut s = Summarizer::new(self.inflate_limit);
         s.set_record_limit(self.record_limit);
+        if self.track_services {
+            s.track_services();
+        }
         s
     }
 
@@ -190,12 +195,14 @@ impl SummaryConsumer {
     }
 
     fn with(summary: Summarizer, inflate_limit: u64, record_limit: u64, batched: bool) -> Self {
+        let track_services = summary.tracks_services();
         Self {
             summary,
             reader: Arc::new(SummaryReader {
                 inflate_limit,
                 record_limit,
                 batched,
+                track_services,
             }),
             batch: Vec::new(),
             batch_bytes: 0,

@@ -22,6 +22,7 @@
 //! Records are counted as read: duplicate `eventID`s are reported in the parser notes, not
 //! removed. Records from `--logs` are unverified (`"verification": "unverified"`).
 
+pub mod access;
 pub mod aggregate;
 pub mod consumer;
 pub mod drilldown;

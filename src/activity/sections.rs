@@ -65,6 +65,9 @@ pub struct Dormant {
     pub created: Option<String>,
     /// Last use the inventory knows of (password / access key / role last used).
     pub last_used: Option<String>,
+    /// What its policies allow (authorization-details JSON only; not in the dormant list).
+    #[serde(skip)]
+    pub grants: Option<super::access::Grants>,
 }
 
 /// All sections.
@@ -90,6 +93,10 @@ pub struct Sections {
     /// Identities in the IAM inventory that made no call in the window (empty without
     /// `--iam-inventory`).
     pub dormant_identities: Vec<Dormant>,
+    /// With an authorization-details inventory: per user and role, the services its
+    /// policies allow, those it called in the window, and those it did not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_review: Vec<super::access::Access>,
     /// `CloudTrail` Insights events (`eventType` `AwsCloudTrailInsight`), as recorded.
     pub insight_events: Section,
     /// Per source address, the actors that used it (at most [`MAX_ACTORS_PER_IP`] each).
@@ -431,6 +438,7 @@ pub struct InventoryError(String);
 pub fn parse_inventory(bytes: &[u8]) -> Result<Vec<Dormant>, InventoryError> {
     let text = std::str::from_utf8(bytes).map_err(|_| InventoryError("not UTF-8".to_owned()))?;
     if let Ok(v) = serde_json::from_str::<Value>(text) {
+        let grants = super::access::grants(&v);
         let mut out = Vec::new();
         for (list, kind) in [("UserDetailList", "user"), ("RoleDetailList", "role")] {
             for e in v.get(list).and_then(Value::as_array).into_iter().flatten() {
@@ -449,6 +457,7 @@ pub fn parse_inventory(bytes: &[u8]) -> Result<Vec<Dormant>, InventoryError> {
                         .and_then(|l| l.get("LastUsedDate"))
                         .and_then(Value::as_str)
                         .map(ToOwned::to_owned),
+                    grants: grants.get(arn).cloned(),
                 });
             }
         }
@@ -498,6 +507,7 @@ pub fn parse_inventory(bytes: &[u8]) -> Result<Vec<Dormant>, InventoryError> {
             },
             created: f.get(created_col).map(|s| (*s).to_owned()),
             last_used,
+            grants: None,
         });
     }
     Ok(out)

@@ -109,6 +109,23 @@ pub fn render_text(s: &Summary) -> String {
             let _ = writeln!(o, "  {}", neutralise(&d.arn));
         }
     }
+    if !x.access_review.is_empty() {
+        let _ = writeln!(
+            o,
+            "access review (services allowed / called / allowed and not called):"
+        );
+        for a in &x.access_review {
+            let _ = writeln!(
+                o,
+                "  {} ({}): allowed {}; called {}; not called {}",
+                neutralise(&a.arn),
+                a.kind,
+                list_or_none(&a.allowed),
+                list_or_none(&a.used),
+                list_or_none(&a.unused)
+            );
+        }
+    }
     let shown = headline_drilldown(s);
     if !shown.is_empty() {
         let _ = writeln!(o, "drill down (the records behind each figure):");
@@ -133,6 +150,34 @@ fn markdown_drilldown(s: &Summary, o: &mut String) {
     for (figure, command) in shown {
         let _ = writeln!(o, "- {figure}:\n");
         o.push_str(&super::search::code_block(command));
+    }
+}
+
+/// The Markdown "Access review" table (with an authorization-details inventory).
+fn markdown_access_review(x: &crate::activity::sections::Sections, o: &mut String) {
+    if !x.access_review.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Access review\n\n| identity | allowed | called | allowed, not called |\n|---|---|---|---|"
+        );
+        for a in &x.access_review {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                escape_markdown(&a.arn),
+                escape_markdown(&list_or_none(&a.allowed)),
+                escape_markdown(&list_or_none(&a.used)),
+                escape_markdown(&list_or_none(&a.unused))
+            );
+        }
+    }
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_owned()
+    } else {
+        v.join(", ")
     }
 }
 
@@ -233,6 +278,7 @@ pub fn render_markdown(s: &Summary) -> String {
             x.dormant_identities.len()
         );
     }
+    markdown_access_review(x, &mut o);
     let _ = writeln!(o, "\n### Top actions\n\n| event name | count |\n|---|---:|");
     for (k, n) in top(&s.by_event_name, 10) {
         let _ = writeln!(o, "| {} | {n} |", escape_markdown(k));
