@@ -328,3 +328,89 @@ fn hostile_records_stay_text_in_a_real_browser() {
         );
     }
 }
+
+#[test]
+fn a_report_over_local_logs_says_nothing_was_verified_and_still_shows_activity_and_detections() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = repo().join("testdata/incident/bucket");
+    let html = dir.path().join("local.html");
+    let json_out = dir.path().join("local.json");
+    let (code, _, err) = run(&[
+        "report",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+        "--json",
+        json_out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "nothing verified is not a finding: {err}");
+    let d: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    assert_eq!(d["headline"]["integrity"], "not verified");
+    assert_eq!(d["headline"]["compliance"], "not evaluated");
+    assert_eq!(d["activity"]["verification"], "unverified");
+    assert!(d["activity"]["root_events"].as_u64().unwrap() > 0);
+    assert!(!d["detections"]["fired"].as_array().unwrap().is_empty());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Nothing was verified."),
+        "the integrity section says so"
+    );
+    assert!(page.contains("Not evaluated: no --snapshot was given"));
+    // With a snapshot, compliance is evaluated; trail options make no sense with --logs.
+    let snapshot = repo().join("testdata/incident/snapshot.json");
+    let (code, _, err) = run(&[
+        "report",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+        "--json",
+        json_out.to_str().unwrap(),
+    ]);
+    assert!(matches!(code, 0 | 1), "{err}");
+    let d: Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    assert!(!d["compliance"]["results"].as_array().unwrap().is_empty());
+    let (code, _, _) = run(&[
+        "report",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--bundle",
+        "x",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn report_help_offers_only_what_the_report_uses() {
+    let (code, out, _) = run(&["report", "--help"]);
+    assert_eq!(code, 0);
+    for absent in [
+        "--html",
+        "--format",
+        "--shard",
+        "--state",
+        "--organization",
+        "--reference-only",
+        "--verbose",
+    ] {
+        assert!(!out.contains(absent), "{absent} in report --help");
+    }
+    for present in [
+        "--trail-arn",
+        "--start-time",
+        "--bundle",
+        "--logs",
+        "--rules",
+        "--snapshot",
+    ] {
+        assert!(
+            out.contains(present),
+            "{present} missing from report --help"
+        );
+    }
+}

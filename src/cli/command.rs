@@ -63,8 +63,8 @@ pub enum Command {
     /// report (`--out`), plus the same model as JSON (`--json`); live, or offline from a
     /// bundle and a snapshot.
     #[command(
-        mut_arg("trail_arn", |a| a.required(true)),
-        mut_arg("start_time", |a| a.required(true))
+        mut_arg("trail_arn", |a| a.required_unless_present("logs")),
+        mut_arg("start_time", |a| a.required_unless_present("logs"))
     )]
     Report(Box<report::ReportArgs>),
     /// Combine the JSON documents of `verify --shard K/N --format json` (every share of one

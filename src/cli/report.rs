@@ -51,6 +51,10 @@ pub struct ReportArgs {
     /// byte-identical JSON and HTML.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Local log files or folders (exports from a SIEM or a data lake, which carry no
+    /// digests): the same page from them, its integrity section saying nothing was verified.
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "trail_arn")]
+    pub logs: Vec<PathBuf>,
     /// Sigma rule files or folders to run besides the built-in detection rules (see
     /// `hunt`); their hits are listed in the Detections section.
     #[arg(long, value_name = "PATH", num_args = 1..)]
@@ -163,21 +167,7 @@ async fn verify_and_summarise(
     };
     let phase = std::time::Instant::now();
     let summary = super::summarize::stream_consumer(&limits, super::summarize::summarizer(&limits));
-    // The earliest hits of each rule, kept for the section (the rest are only counted).
-    let first = Arc::new(Mutex::new(Earliest::new(FIRST_EVENTS)));
-    let kept = Arc::clone(&first);
-    let sink: Sink<'static> = Box::new(move |hit: &Hit, _: &serde_json::Value| {
-        if let Ok(mut kept) = kept.lock() {
-            kept.add(hit);
-        }
-    });
-    let hunt = HuntConsumer::new(
-        rules,
-        crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
-        limits.max_record_bytes,
-        false,
-        sink,
-    );
+    let (hunt, first) = detections_consumer(rules, &limits);
     let mut consumer = Both(summary, hunt);
     let mut evidence = Evidence::default();
     let mut builder = Builder::default();
@@ -197,11 +187,182 @@ async fn verify_and_summarise(
         elapsed_ms = super::common::elapsed_ms(phase),
         "verified, summarised and hunted"
     );
-    let first = first
+    Ok((integrity, summary, detections, earliest(&first), evidence.0))
+}
+
+/// The detection rules as a consumer of the same records, keeping the earliest hits of each
+/// rule for the section (the rest are only counted).
+fn detections_consumer(
+    rules: Arc<RuleSet>,
+    limits: &crate::limits::Limits,
+) -> (HuntConsumer<'static>, Arc<Mutex<Earliest>>) {
+    let first = Arc::new(Mutex::new(Earliest::new(FIRST_EVENTS)));
+    let kept = Arc::clone(&first);
+    let sink: Sink<'static> = Box::new(move |hit: &Hit, _: &serde_json::Value| {
+        if let Ok(mut kept) = kept.lock() {
+            kept.add(hit);
+        }
+    });
+    let hunt = HuntConsumer::new(
+        rules,
+        crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
+        limits.max_record_bytes,
+        false,
+        sink,
+    );
+    (hunt, first)
+}
+
+fn earliest(first: &Mutex<Earliest>) -> Vec<Hit> {
+    first
         .lock()
         .map(|mut f| std::mem::take(&mut *f).into_hits())
-        .unwrap_or_default();
-    Ok((integrity, summary, detections, first, evidence.0))
+        .unwrap_or_default()
+}
+
+/// `report --logs`: the same page from local files, which carry no digests: the integrity
+/// section says nothing was verified and why; compliance only with `--snapshot`.
+#[allow(clippy::too_many_lines)] // inputs → one read → the model's parts → the page
+fn run_local(args: &ReportArgs) -> u8 {
+    if args.trail.any_given() {
+        return fail(
+            "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
+        );
+    }
+    let options = check::options(
+        args.framework.as_deref(),
+        args.config.as_deref(),
+        args.as_of.as_deref(),
+    );
+    let (request, as_of) = match options {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let limits = match super::summarize::limits() {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    let loaded = match super::hunt::read_rules(&args.rules, true) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    let listed = crate::source::files::list(&args.logs);
+    if let Some((p, crate::vocab::Unreadable::NotFound)) = listed.missing.first() {
+        return fail(&format!("no such file or folder: {}", p.display()));
+    }
+    let rules_doc = Rules::from_loaded(&loaded);
+    let summary = crate::activity::consumer::SummaryConsumer::new(
+        super::summarize::summarizer(&limits),
+        crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
+        limits.max_record_bytes,
+    );
+    let (hunt, first) = detections_consumer(Arc::new(loaded.rules), &limits);
+    let mut consumer = Both(summary, hunt);
+    crate::audit::local::read_local(
+        &listed,
+        &mut consumer,
+        crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
+    );
+    let Both(summary, hunt) = consumer;
+    let summary = summary.finish();
+    let hunted = hunt.finish();
+    super::hunt::list_problems(
+        &Loaded {
+            rules: RuleSet::default(),
+            skipped: loaded.skipped,
+            refused: loaded.refused,
+        },
+        None,
+    );
+    if summary.files.is_empty() {
+        return fail("no log file could be read from the input");
+    }
+    let snapshot = match args
+        .snapshot
+        .as_deref()
+        .map(check::read_snapshot)
+        .transpose()
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let generated = as_of.unwrap_or_else(now);
+    let mut compliance = match &snapshot {
+        Some(s) => {
+            let rules_now = as_of
+                .or_else(|| crate::time::parse_user_time(&s.taken_at).ok())
+                .unwrap_or_else(now);
+            crate::report::check::build(s, &request, rules_now)
+        }
+        None => crate::report::check::CheckReport::not_evaluated(crate::time::format_rfc3339(
+            &generated,
+        )),
+    };
+    compliance.exit_code = snapshot.is_some().then(|| exit::code(compliance.outcome));
+    let detections = Detections::new(
+        rules_doc.loaded.len(),
+        rules_doc.refused.clone(),
+        hunted.tally.summaries(),
+        &earliest(&first),
+    );
+    let sources: Vec<String> = args.logs.iter().map(|p| p.display().to_string()).collect();
+    let mut inputs: Vec<InputFile> = summary
+        .files
+        .iter()
+        .map(|f| InputFile {
+            path: f.file.clone(),
+            bytes: f.bytes,
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    inputs.extend(
+        [args.snapshot.as_deref(), args.config.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(input_file),
+    );
+    inputs.extend(rule_inputs(&args.rules));
+    let lost = summary.skipped.files.iter().any(|f| f.reason.is_loss());
+    let (first_time, last_time) = (
+        summary.first_event_time.clone().unwrap_or_default(),
+        summary.last_event_time.clone().unwrap_or_default(),
+    );
+    let mut model = ReportModel::new(
+        Tool::default(),
+        crate::time::format_rfc3339(&generated),
+        std::env::args().collect(),
+        "(local files, unverified)".to_owned(),
+        VerifyReport::not_verified(&sources.join(", ")),
+        compliance,
+        summary,
+        detections,
+        inputs,
+    );
+    "not verified".clone_into(&mut model.headline.integrity);
+    if snapshot.is_none() {
+        "not evaluated".clone_into(&mut model.headline.compliance);
+    }
+    model.window_start = first_time;
+    model.window_end = last_time;
+    if let Err(e) = write_outputs(&args.out, args.json.as_deref(), !args.no_csp, &model) {
+        return fail(&e);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "report written to {} (integrity not verified: local files, compliance {}, {} notable)",
+        args.out.display(),
+        model.headline.compliance,
+        model.headline.notable.len()
+    );
+    let mut code = if snapshot.is_some() {
+        exit::code(model.compliance.outcome)
+    } else {
+        exit::CLEAN
+    };
+    if lost || !model.detections.rules_refused.is_empty() {
+        code = exit::worst(code, exit::INCOMPLETE);
+    }
+    code
 }
 
 /// The rule files of `--rules`, for the evidence appendix.
@@ -215,6 +376,9 @@ fn rule_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
 
 /// Runs `report`.
 pub async fn run(args: ReportArgs) -> u8 {
+    if !args.logs.is_empty() {
+        return run_local(&args);
+    }
     let options = check::options(
         args.framework.as_deref(),
         args.config.as_deref(),

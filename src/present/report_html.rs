@@ -79,6 +79,8 @@ struct RegionView {
 }
 
 struct IntegrityView {
+    /// Said instead of the figures when nothing was verified (`report --logs`).
+    note: Option<String>,
     outcome: String,
     outcome_class: &'static str,
     totals: String,
@@ -721,6 +723,9 @@ fn integrity(m: &ReportModel) -> IntegrityView {
     let v = &m.integrity;
     let t = &v.totals;
     IntegrityView {
+        note: v.is_not_verified().then(|| {
+            "Nothing was verified. These log files were read from local files (--logs): exports from a SIEM or a data lake carry no digest files and no signatures, so no byte of them can be checked against what CloudTrail delivered, and every record below is marked unverified. A report over the trail itself (--trail-arn with S3 or an evidence bundle) verifies each file before reading it.".to_owned()
+        }),
         outcome: v.outcome.word().to_owned(),
         outcome_class: outcome_class(v.outcome.word()),
         totals: format!(
@@ -868,7 +873,11 @@ fn compliance(m: &ReportModel) -> ComplianceView {
         ));
     }
     ComplianceView {
-        summary: format!("Outcome {}: {}", c.outcome.word(), counts.join(", ")),
+        summary: if c.results.is_empty() && c.outcome == crate::vocab::Outcome::NotRun {
+            "Not evaluated: no --snapshot was given (a report over local log files does not ask AWS for the trail's settings).".to_owned()
+        } else {
+            format!("Outcome {}: {}", c.outcome.word(), counts.join(", "))
+        },
         framework: c.framework.as_ref().map(|f| f.name.clone()),
         snapshot_taken_at: c.snapshot_taken_at.clone(),
         rows: c

@@ -73,6 +73,28 @@ pub struct CheckReport {
     pub results: Vec<ControlResult>,
 }
 
+impl CheckReport {
+    /// The compliance document when no snapshot was given to a report over local files:
+    /// nothing evaluated (no result is guessed).
+    #[must_use]
+    pub fn not_evaluated(as_of: String) -> Self {
+        Self {
+            schema: SCHEMA,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            account: String::new(),
+            snapshot_taken_at: "not evaluated: no --snapshot".to_owned(),
+            as_of,
+            regions: Vec::new(),
+            framework: None,
+            summary: BTreeMap::new(),
+            exit_code: None,
+            outcome: Outcome::NotRun,
+            waivers: crate::controls::waivers::WaiverReport::default(),
+            results: Vec::new(),
+        }
+    }
+}
+
 /// The outcome of results: findings on an unwaived FAIL (or, when `strict`, an unwaived
 /// MANUAL with no ERROR); else incomplete on an unwaived ERROR; else clean.
 #[must_use]

@@ -187,6 +187,40 @@ pub struct VerifyReport {
     pub exit_code: Option<u8>,
 }
 
+impl VerifyReport {
+    /// The integrity document of a report over local files (`report --logs`): nothing was
+    /// verified, because local files carry no digests; `sources` names them.
+    #[must_use]
+    pub fn not_verified(sources: &str) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            inputs: crate::audit::plan::Inputs {
+                trail_arn: String::new(),
+                start_time: String::new(),
+                end_time: String::new(),
+                bucket: String::new(),
+                prefix: None,
+                account_id: String::new(),
+                organization_id: None,
+                regions: Vec::new(),
+                object_source: format!("local files (--logs): {sources}"),
+                key_source: "none: local files carry no digests".to_owned(),
+            },
+            regions: Vec::new(),
+            totals: Counts::default(),
+            outcome: Outcome::NotRun,
+            exit_code: None,
+        }
+    }
+
+    /// Whether this is the document of a report over local files: nothing was verified.
+    #[must_use]
+    pub fn is_not_verified(&self) -> bool {
+        self.outcome == Outcome::NotRun && self.regions.is_empty()
+    }
+}
+
 /// Whether a region was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
