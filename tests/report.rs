@@ -414,3 +414,71 @@ fn report_help_offers_only_what_the_report_uses() {
         );
     }
 }
+
+#[test]
+fn notable_items_show_their_first_events_and_the_command_that_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("incident.html");
+    let root = repo();
+    let (code, _, err) = run(&[
+        "report",
+        "--trail-arn",
+        SAMPLE_TRAIL,
+        "--start-time",
+        "2026-03-02T00:00:00Z",
+        "--end-time",
+        "2026-03-03T00:00:00Z",
+        "--all-regions",
+        "--bundle",
+        root.join("testdata/incident/bucket").to_str().unwrap(),
+        "--public-keys",
+        root.join("testdata/incident/public-keys.json")
+            .to_str()
+            .unwrap(),
+        "--snapshot",
+        root.join("testdata/incident/snapshot.json")
+            .to_str()
+            .unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "the forged log: {err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    let notable =
+        &page[page.find("<h3>Notable</h3>").unwrap()..page.find("id=\"integrity\"").unwrap()];
+    let at = notable
+        .find("action(s) by the root user (CIS 4.3)")
+        .unwrap();
+    let item = &notable[notable[..at].rfind("<li>").unwrap() + "<li>".len()..];
+    let item = &item[..item.find("</li>").unwrap()];
+    assert!(
+        item.contains("ConsoleLogin (signin.amazonaws.com)"),
+        "{item}"
+    );
+    assert!(item.contains(">verified<"), "{item}");
+    let command = item
+        .split("All of them: <code>")
+        .nth(1)
+        .and_then(|c| c.split("</code>").next())
+        .unwrap()
+        .replace("&#39;", "'");
+    let figure: u64 = item
+        .trim_start()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rest = command.strip_prefix("trailproof ").unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' {rest} --format json",
+            env!("CARGO_BIN_EXE_trailproof")
+        ))
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["input"]["matches"].as_u64().unwrap(), figure, "{command}");
+}

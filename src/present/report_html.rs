@@ -281,6 +281,14 @@ struct DetectionRow {
     events: Vec<DetectionEvent>,
 }
 
+/// A notable item of the headline, with the first events behind it (when a detection rule
+/// counts exactly its records) and the command that lists them all.
+struct NotableItem {
+    text: String,
+    events: Vec<DetectionEvent>,
+    command: Option<String>,
+}
+
 struct DetectionsView {
     summary: String,
     refused: Vec<String>,
@@ -302,7 +310,7 @@ struct Page {
     window: String,
     generated_at: String,
     headline: Vec<Card>,
-    notable: Vec<String>,
+    notable: Vec<NotableItem>,
     integrity: IntegrityView,
     compliance: ComplianceView,
     activity: ActivityView,
@@ -329,7 +337,7 @@ pub fn render_html(
         window: format!("{} to {}", model.window_start, model.window_end),
         generated_at: model.generated_at.clone(),
         headline: headline(model),
-        notable: model.headline.notable.clone(),
+        notable: notable_items(model),
         integrity: integrity(model),
         compliance: compliance(model),
         activity: activity(model),
@@ -338,6 +346,86 @@ pub fn render_html(
         json_sha256: json_sha256.to_owned(),
     };
     page.render()
+}
+
+/// The report's input options as `search` takes them: its command line after `report`,
+/// without the options only a report has.
+fn search_input(command_line: &[String]) -> Vec<String> {
+    const WITH_VALUE: [&str; 6] = [
+        "--out",
+        "--json",
+        "--snapshot",
+        "--config",
+        "--framework",
+        "--as-of",
+    ];
+    let Some(at) = command_line.iter().position(|a| a == "report") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut words = command_line.iter().skip(at + 1);
+    while let Some(w) = words.next() {
+        if WITH_VALUE.contains(&w.as_str()) {
+            words.next();
+        } else if w == "--no-csp" || WITH_VALUE.iter().any(|o| w.starts_with(&format!("{o}="))) {
+        } else {
+            out.push(w.clone());
+        }
+    }
+    out
+}
+
+fn detection_event(h: &crate::report::hunt::Hit) -> DetectionEvent {
+    DetectionEvent {
+        time: h.event_time.clone().unwrap_or_default(),
+        actor: h.actor.clone().unwrap_or_default(),
+        event: format!(
+            "{} ({})",
+            h.event_name.as_deref().unwrap_or("-"),
+            h.event_source.as_deref().unwrap_or("-")
+        ),
+        file: h.file.clone(),
+        verified: if h.verified { "verified" } else { "unverified" },
+        class: if h.verified { "ok" } else { "warn" },
+    }
+}
+
+/// Each notable item with its first events: a CIS item's (`(CIS 4.3)`: the rule that
+/// computes that figure) or a detection's (`… detection "TITLE"`); other items stand alone.
+fn notable_items(model: &ReportModel) -> Vec<NotableItem> {
+    let input = search_input(&model.command_line);
+    model
+        .headline
+        .notable
+        .iter()
+        .map(|text| {
+            let cis = text
+                .rsplit_once("(CIS ")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .map(str::to_owned);
+            let fired = model.detections.fired.iter().find(|f| match &cis {
+                Some(item) => f
+                    .summary
+                    .rule_title
+                    .starts_with(&format!("CIS AWS Foundations v3.0 {item}:")),
+                None => text.ends_with(&format!("detection \"{}\"", f.summary.rule_title)),
+            });
+            let command = fired.map(|f| {
+                let rule = match &cis {
+                    Some(item) => format!("trailproof_cis_{}", item.replace('.', "_")),
+                    None => f.summary.rule_id.clone(),
+                };
+                super::search::drilldown_command(&input, &["--rule".to_owned(), rule])
+            });
+            NotableItem {
+                text: text.clone(),
+                events: fired
+                    .map(|f| f.first_events.iter().map(detection_event).collect())
+                    .unwrap_or_default(),
+                command,
+            }
+        })
+        .collect()
 }
 
 fn detections(model: &ReportModel) -> DetectionsView {
@@ -371,22 +459,7 @@ fn detections(model: &ReportModel) -> DetectionsView {
                     .collect::<Vec<_>>()
                     .join(", "),
                 more: s.hits.saturating_sub(f.first_events.len() as u64),
-                events: f
-                    .first_events
-                    .iter()
-                    .map(|h| DetectionEvent {
-                        time: h.event_time.clone().unwrap_or_default(),
-                        actor: h.actor.clone().unwrap_or_default(),
-                        event: format!(
-                            "{} ({})",
-                            h.event_name.as_deref().unwrap_or("-"),
-                            h.event_source.as_deref().unwrap_or("-")
-                        ),
-                        file: h.file.clone(),
-                        verified: if h.verified { "verified" } else { "unverified" },
-                        class: if h.verified { "ok" } else { "warn" },
-                    })
-                    .collect(),
+                events: f.first_events.iter().map(detection_event).collect(),
             }
         })
         .collect();
