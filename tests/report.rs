@@ -357,6 +357,18 @@ fn a_report_over_local_logs_says_nothing_was_verified_and_still_shows_activity_a
         "the integrity section says so"
     );
     assert!(page.contains("Not evaluated: no --snapshot was given"));
+    // Every figure of the activity section carries the command that lists its records.
+    assert!(page.contains("<h3>Drill down</h3>"));
+    assert!(
+        page.contains("trailproof search --logs"),
+        "the report's own input options"
+    );
+    assert!(
+        d["activity"]["drilldown"]["/root_events"]
+            .as_str()
+            .unwrap()
+            .ends_with("--rule 'trailproof_cis_4_3'")
+    );
     // With a snapshot, compliance is evaluated; trail options make no sense with --logs.
     let snapshot = repo().join("testdata/incident/snapshot.json");
     let (code, _, err) = run(&[

@@ -272,6 +272,15 @@ fn text_and_markdown_neutralise_hostile_strings() {
     let (code, md, _) = run(&["--logs", d, "--format", "markdown"]);
     assert_eq!(code, 0);
     assert!(md.contains("## CloudTrail activity summary"));
+    // The drill-down commands sit in a fenced code block, where Markdown shows text as it
+    // is (a command must stay exact to paste); everything outside it is escaped.
+    let fence = md.find("```").expect("the drill-down block");
+    assert!(!md[fence..].contains('\u{1b}'));
+    assert!(
+        !md[fence..].contains("\nforged line"),
+        "a record's newline cannot start a line"
+    );
+    let md = md[..fence].to_owned();
     assert!(!md.contains('\u{1b}'));
     assert!(!md.contains("<script>"));
     // Every markdown-significant character coming from a record is escaped.

@@ -264,7 +264,8 @@ fn run_local(args: &ReportArgs) -> u8 {
         crate::limits::MAX_ACTIVITY_INFLATED_BYTES,
     );
     let Both(summary, hunt) = consumer;
-    let summary = summary.finish();
+    let mut summary = summary.finish();
+    add_drilldown(&mut summary);
     let hunted = hunt.finish();
     super::hunt::list_problems(
         &Loaded {
@@ -365,6 +366,15 @@ fn run_local(args: &ReportArgs) -> u8 {
     code
 }
 
+/// The drill-down commands of the summary's figures, with this report's input options.
+fn add_drilldown(summary: &mut Summary) {
+    let command_words: Vec<String> = std::env::args().collect();
+    super::summarize::set_drilldown(
+        summary,
+        &crate::present::report_html::search_input(&command_words),
+    );
+}
+
 /// The rule files of `--rules`, for the evidence appendix.
 fn rule_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
     crate::source::files::list_rules(paths)
@@ -405,11 +415,12 @@ pub async fn run(args: ReportArgs) -> u8 {
     };
     let rules_doc = Rules::from_loaded(&loaded);
     let rules = Arc::new(loaded.rules);
-    let (integrity, summary, hunted, first, mut inputs) =
+    let (integrity, mut summary, hunted, first, mut inputs) =
         match verify_and_summarise(&args, Arc::clone(&rules)).await {
             Ok(r) => r,
             Err(e) => return fail(&e),
         };
+    add_drilldown(&mut summary);
     super::hunt::list_problems(
         &Loaded {
             rules: RuleSet::default(),

@@ -97,13 +97,17 @@ fn input_words() -> Vec<String> {
 
 /// Sets the drill-down command of every figure that has one.
 fn add_drilldown(summary: &mut Summary) {
-    let input = input_words();
+    set_drilldown(summary, &input_words());
+}
+
+/// Sets the drill-down command of every figure, with `input` as the search's input options.
+pub(super) fn set_drilldown(summary: &mut Summary, input: &[String]) {
     summary.drilldown = crate::activity::drilldown::filters(summary)
         .into_iter()
         .map(|(figure, filters)| {
             (
                 figure,
-                crate::present::search::drilldown_command(&input, &filters),
+                crate::present::search::drilldown_command(input, &filters),
             )
         })
         .collect();

@@ -246,6 +246,8 @@ struct ActivityView {
     identities: Vec<IdentityRow>,
     more_identities: usize,
     notes: Vec<String>,
+    /// Each figure (by JSON Pointer), its count, and the command that lists its records.
+    drilldown: Vec<(String, u64, String)>,
 }
 
 struct Fact {
@@ -350,14 +352,17 @@ pub fn render_html(
 
 /// The report's input options as `search` takes them: its command line after `report`,
 /// without the options only a report has.
-fn search_input(command_line: &[String]) -> Vec<String> {
-    const WITH_VALUE: [&str; 6] = [
+#[must_use]
+pub fn search_input(command_line: &[String]) -> Vec<String> {
+    // Report-only options, and --concurrency (it never changes which records are read).
+    const WITH_VALUE: [&str; 7] = [
         "--out",
         "--json",
         "--snapshot",
         "--config",
         "--framework",
         "--as-of",
+        "--concurrency",
     ];
     let Some(at) = command_line.iter().position(|a| a == "report") else {
         return Vec::new();
@@ -1403,6 +1408,10 @@ fn activity(m: &ReportModel) -> ActivityView {
         identities,
         more_identities: more,
         notes,
+        drilldown: crate::present::summary::drilldown_rows(s)
+            .into_iter()
+            .map(|(figure, n, command)| (figure, n, command.clone()))
+            .collect(),
     }
 }
 

@@ -175,6 +175,17 @@ pub fn code_block(content: &str) -> String {
     format!("{fence}sh\n{}\n{fence}\n", neutralise(content))
 }
 
+/// A fenced code block of several lines, each neutralised on its own (a control character
+/// inside a line, a newline included, can never start a line of its own).
+#[must_use]
+pub fn code_block_lines(lines: &[String]) -> String {
+    let text: Vec<String> = lines.iter().map(|l| neutralise(l)).collect();
+    let joined = text.join("\n");
+    let longest = joined.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}sh\n{joined}\n{fence}\n")
+}
+
 /// Most records listed in a ticket.
 pub const TICKET_RECORDS: usize = 50;
 

@@ -126,31 +126,41 @@ pub fn render_text(s: &Summary) -> String {
             );
         }
     }
-    let shown = headline_drilldown(s);
+    let shown = drilldown_rows(s);
     if !shown.is_empty() {
-        let _ = writeln!(o, "drill down (the records behind each figure):");
-        for (figure, command) in shown {
-            let _ = writeln!(o, "  {figure}: {}", neutralise(command));
+        let _ = writeln!(
+            o,
+            "drill down (each figure, by its JSON Pointer, and the command that lists its records):"
+        );
+        for (figure, n, command) in shown {
+            let _ = writeln!(
+                o,
+                "  {} ({n}): {}",
+                neutralise(&figure),
+                neutralise(command)
+            );
         }
     }
     o
 }
 
-/// The Markdown "Drill down" section: each headline figure's command, in a code block.
+/// The Markdown "Drill down" section: every figure's command, one code block (each
+/// command under a comment naming its figure and count).
 fn markdown_drilldown(s: &Summary, o: &mut String) {
-    let shown = headline_drilldown(s);
+    let shown = drilldown_rows(s);
     if shown.is_empty() {
         return;
     }
     let _ = writeln!(o, "\n### Drill down\n");
     let _ = writeln!(
         o,
-        "The records behind each figure (every figure's command is in the JSON `drilldown`):\n"
+        "The records behind each figure (by its JSON Pointer in the summary):\n"
     );
-    for (figure, command) in shown {
-        let _ = writeln!(o, "- {figure}:\n");
-        o.push_str(&super::search::code_block(command));
-    }
+    let lines: Vec<String> = shown
+        .iter()
+        .flat_map(|(figure, n, command)| [format!("# {figure} ({n})"), (*command).clone()])
+        .collect();
+    o.push_str(&super::search::code_block_lines(&lines));
 }
 
 /// The Markdown "Access review" table (with an authorization-details inventory).
@@ -181,38 +191,21 @@ fn list_or_none(v: &[String]) -> String {
     }
 }
 
-/// The drill-down commands shown in text and Markdown: the headline figures that are not
-/// zero (every figure's command is in the JSON `drilldown` object).
-fn headline_drilldown(s: &Summary) -> Vec<(String, &String)> {
-    let mut out = Vec::new();
-    let mut add = |name: String, pointer: &str, n: u64| {
-        if n > 0
-            && let Some(c) = s.drilldown.get(pointer)
-        {
-            out.push((name, c));
-        }
-    };
-    add("records".into(), "/records", s.records);
-    add("root events".into(), "/root_events", s.root_events);
-    add("access denied".into(), "/access_denied", s.access_denied);
-    add(
-        "console sign-ins".into(),
-        "/console_logins/total",
-        s.console_logins.total,
-    );
-    add(
-        "console sign-ins without MFA".into(),
-        "/console_logins/without_mfa",
-        s.console_logins.without_mfa,
-    );
-    for (id, c) in &s.cis_monitoring {
-        add(
-            format!("CIS {id}"),
-            &format!("/cis_monitoring/{id}/count"),
-            c.count,
-        );
+/// Every figure that has a drill-down command and is not zero, with its count, in the
+/// order of the JSON `drilldown` object (by JSON Pointer).
+#[must_use]
+pub fn drilldown_rows(s: &Summary) -> Vec<(String, u64, &String)> {
+    if s.drilldown.is_empty() {
+        return Vec::new();
     }
-    out
+    let doc = serde_json::to_value(s).unwrap_or_default();
+    s.drilldown
+        .iter()
+        .filter_map(|(pointer, command)| {
+            let n = doc.pointer(pointer)?.as_u64()?;
+            (n > 0).then(|| (pointer.clone(), n, command))
+        })
+        .collect()
 }
 
 /// The plain-language summary to paste into a ticket (`summarize --format markdown`).
