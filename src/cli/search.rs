@@ -222,7 +222,6 @@ struct Output {
     keep: bool,
     kept: Vec<Match>,
     emitted: usize,
-    now: crate::time::UtcTime,
 }
 
 impl Output {
@@ -238,7 +237,6 @@ impl Output {
             SearchFormat::Ocsf => serde_json::from_str(&m.raw)
                 .ok()
                 .and_then(|v| {
-                    let _ = self.now;
                     serde_json::to_string(&crate::report::ocsf::api_activity(
                         &v, &m.file, m.verified,
                     ))
@@ -383,7 +381,6 @@ pub async fn run(args: &SearchArgs) -> u8 {
         keep,
         kept: Vec::new(),
         emitted: 0,
-        now,
     };
     header(args.format, counting);
     let rows = !counting
