@@ -11,19 +11,16 @@
 //! incomplete; else 0. 2 when no rule loads, no input can be read, or a path named on the
 //! command line does not exist.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::common::fail;
 use super::exit;
 use super::trail::TrailArgs;
-use crate::audit::request::{Checks, VerifyRequest};
-use crate::audit::run::verify;
 use crate::detect::hunt::{Earliest, Hit, HuntConsumer, Sink, not_logs};
 use crate::detect::pack;
 use crate::detect::sigma::{self, Loaded, RuleText};
@@ -31,7 +28,7 @@ use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
 use crate::present::escape::neutralise;
 use crate::present::hunt as present;
 use crate::report::hunt::{HuntReport, Rules};
-use crate::source::files::{list, list_rules, read_capped};
+use crate::source::files::{list_rules, read_capped};
 use crate::vocab::{Outcome, Unreadable};
 
 /// Largest rule file read (rules are small; a larger file is refused by name).
@@ -197,63 +194,6 @@ fn render(format: HuntFormat, report: &HuntReport) {
     let _ = std::io::stdout().lock().write_all(rendered.as_bytes());
 }
 
-/// What the input was, the verification's counts and outcome (for a trail), and whether
-/// nothing at all could be read.
-type ReadInput = (
-    BTreeMap<String, Value>,
-    Option<(crate::audit::tally::Counts, Outcome)>,
-    bool,
-);
-
-/// Feeds the hunt: the local files, or the trail's logs as they are verified.
-async fn read_input(
-    args: &HuntArgs,
-    listed: Option<&crate::source::files::Listed>,
-    now: crate::time::UtcTime,
-    limits: crate::limits::Limits,
-    consumer: &mut HuntConsumer<'_>,
-) -> Result<ReadInput, String> {
-    if let Some(listed) = listed {
-        let read = crate::audit::local::read_local(listed, consumer, MAX_ACTIVITY_INFLATED_BYTES);
-        let inputs = BTreeMap::from([(
-            "logs".to_owned(),
-            json!(
-                args.logs
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-            ),
-        )]);
-        return Ok((inputs, None, read.read == 0 || consumer.files() == 0));
-    }
-    let trail = args.trail.request()?;
-    let mut inputs = BTreeMap::from([("trail_arn".to_owned(), json!(trail.trail_arn))]);
-    for (k, v) in [
-        ("start_time", &args.trail.start_time),
-        ("end_time", &args.trail.end_time),
-    ] {
-        if let Some(v) = v {
-            inputs.insert(k.to_owned(), json!(v));
-        }
-    }
-    let req = VerifyRequest {
-        trail,
-        now,
-        checks: Checks::Full,
-        state: None,
-        limits,
-    };
-    let mut tracker = super::verify::Tracker::new(false);
-    let verified = verify(&req, consumer, &mut tracker)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((
-        inputs,
-        Some((verified.result.totals, verified.result.outcome)),
-        false,
-    ))
-}
-
 /// Runs `hunt`.
 pub async fn run(args: &HuntArgs) -> u8 {
     let limits = match super::summarize::limits() {
@@ -268,16 +208,10 @@ pub async fn run(args: &HuntArgs) -> u8 {
         list_problems(&loaded, None);
         return fail("no rule loaded");
     }
-    let local = args.trail.trail_arn.is_none();
-    if local && args.trail.any_given() {
-        return fail(
-            "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
-        );
-    }
-    let listed = local.then(|| list(&args.logs));
-    if let Some((p, Unreadable::NotFound)) = listed.as_ref().and_then(|l| l.missing.first()) {
-        return fail(&format!("no such file or folder: {}", p.display()));
-    }
+    let listed = match super::input::local_files(&args.logs, &args.trail) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
     let now = super::common::now();
     let rules_doc = Rules::from_loaded(&loaded);
     let rules = Arc::new(loaded.rules);
@@ -305,17 +239,15 @@ pub async fn run(args: &HuntArgs) -> u8 {
         args.format == HuntFormat::Ocsf,
         sink,
     );
-    let read = read_input(args, listed.as_ref(), now, limits, &mut consumer).await;
-    let (inputs, verification, read_nothing) = match read {
+    let fed = super::input::feed(&args.logs, &args.trail, listed.as_ref(), &mut consumer).await;
+    let (inputs, verification) = match fed {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
+    let read_nothing = listed.is_some() && consumer.files() == 0;
     let done = consumer.finish();
     let mut hits = std::mem::take(&mut output.kept);
     hits.extend(std::mem::take(&mut output.earliest).into_hits());
-    if let Some((_, outcome)) = &verification {
-        super::common::note_verification(*outcome);
-    }
     let mut report = HuntReport::new(inputs, rules_doc, done, hits, verification);
     list_problems(&loaded_problems, Some(&report));
     if read_nothing {

@@ -12,6 +12,7 @@ pub mod completions;
 pub mod controls;
 pub mod exit;
 pub mod hunt;
+mod input;
 pub mod logging;
 pub mod org;
 pub mod report;

@@ -12,13 +12,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use super::common::fail;
 use super::exit;
 use super::trail::TrailArgs;
-use crate::audit::request::{Checks, VerifyRequest};
-use crate::audit::run::verify;
 use crate::detect::sigma::Wildcard;
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
 use crate::present::escape::neutralise;
@@ -26,9 +23,8 @@ use crate::present::search as present;
 use crate::report::search::{Listed, SCHEMA, SearchReport, outcome};
 use crate::search::consumer::{CountKey, Match, SearchConsumer, Sink, Spec};
 use crate::search::filter::{BadFilter, FieldTest, Query, parse_source_ip, text_filter};
-use crate::source::files::list;
 use crate::time::parse_user_time;
-use crate::vocab::{Outcome, Tool, Unreadable};
+use crate::vocab::Tool;
 
 /// Output format of `search`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,58 +266,6 @@ fn header(format: SearchFormat, counting: bool) {
     let _ = std::io::stdout().lock().write_all(h.as_bytes());
 }
 
-type ReadInput = (
-    BTreeMap<String, serde_json::Value>,
-    Option<(crate::audit::tally::Counts, Outcome)>,
-);
-
-async fn read_input(
-    args: &SearchArgs,
-    listed: Option<&crate::source::files::Listed>,
-    now: crate::time::UtcTime,
-    consumer: &mut SearchConsumer<'_>,
-) -> Result<ReadInput, String> {
-    if let Some(listed) = listed {
-        crate::audit::local::read_local(listed, consumer, MAX_ACTIVITY_INFLATED_BYTES);
-        let inputs = BTreeMap::from([(
-            "logs".to_owned(),
-            json!(
-                args.logs
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-            ),
-        )]);
-        return Ok((inputs, None));
-    }
-    let limits = super::summarize::limits()?;
-    let trail = args.trail.request()?;
-    let mut inputs = BTreeMap::from([("trail_arn".to_owned(), json!(trail.trail_arn))]);
-    for (k, v) in [
-        ("start_time", &args.trail.start_time),
-        ("end_time", &args.trail.end_time),
-    ] {
-        if let Some(v) = v {
-            inputs.insert(k.to_owned(), json!(v));
-        }
-    }
-    let req = VerifyRequest {
-        trail,
-        now,
-        checks: Checks::Full,
-        state: None,
-        limits,
-    };
-    let mut tracker = super::verify::Tracker::new(false);
-    let verified = verify(&req, consumer, &mut tracker)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((
-        inputs,
-        Some((verified.result.totals, verified.result.outcome)),
-    ))
-}
-
 /// The counts, most common first (least with `--rare`), then by key; at most `limit`.
 fn ordered_counts(
     counts: BTreeMap<CountKey, u64>,
@@ -350,19 +294,11 @@ pub async fn run(args: &SearchArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
-    let local = args.trail.trail_arn.is_none();
-    if local && args.trail.any_given() {
-        return fail(
-            "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
-        );
-    }
-    let listed = local.then(|| list(&args.logs));
-    if let Some((p, why)) = listed.as_ref().and_then(|l| l.missing.first()) {
-        return fail(&match why {
-            Unreadable::NotFound => format!("no such file or folder: {}", p.display()),
-            other => format!("cannot read {}: {other}", p.display()),
-        });
-    }
+    let listed = match super::input::local_files(&args.logs, &args.trail) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    let local = listed.is_some();
     let counting = !args.count_by.is_empty();
     let count_by: Vec<Vec<String>> = args
         .count_by
@@ -372,7 +308,7 @@ pub async fn run(args: &SearchArgs) -> u8 {
     if count_by.iter().any(|p| p.iter().any(String::is_empty)) {
         return fail("--count-by: a path with an empty key");
     }
-    let now = super::common::now();
+
     let keep =
         args.sort.is_some() || matches!(args.format, SearchFormat::Json | SearchFormat::Markdown);
     let mut output = Output {
@@ -405,8 +341,8 @@ pub async fn run(args: &SearchArgs) -> u8 {
         limits.max_record_bytes,
         sink,
     );
-    let read = read_input(args, listed.as_ref(), now, &mut consumer).await;
-    let (inputs, verification) = match read {
+    let fed = super::input::feed(&args.logs, &args.trail, listed.as_ref(), &mut consumer).await;
+    let (inputs, verification) = match fed {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
@@ -434,9 +370,6 @@ pub async fn run(args: &SearchArgs) -> u8 {
     }
     if let Some(l) = args.limit {
         kept.truncate(l);
-    }
-    if let Some((_, o)) = &verification {
-        super::common::note_verification(*o);
     }
     let code = exit::code(outcome(&done, verification.as_ref().map(|v| v.1)));
     let _ = writeln!(

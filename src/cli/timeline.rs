@@ -16,15 +16,11 @@ use clap::{Args, ValueEnum};
 use super::common::fail;
 use super::exit;
 use super::trail::TrailArgs;
-use crate::audit::request::{Checks, VerifyRequest};
-use crate::audit::run::verify;
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
 use crate::present::escape::neutralise;
 use crate::present::timeline as present;
 use crate::search::timeline::{DEFAULT_BUFFER_BYTES, TimelineConsumer, TimelineSpec};
-use crate::source::files::{Listed, list};
 use crate::time::parse_user_time;
-use crate::vocab::{Outcome, Unreadable};
 
 /// Output format of `timeline`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,31 +110,6 @@ fn spec(args: &TimelineArgs, record_limit: u64) -> Result<TimelineSpec, String> 
     })
 }
 
-/// Reads the input into the consumer: the local files, or the trail verified on the way
-/// (with the verification's outcome).
-async fn read_input(
-    args: &TimelineArgs,
-    listed: Option<&Listed>,
-    consumer: &mut TimelineConsumer,
-) -> Result<Option<Outcome>, String> {
-    if let Some(listed) = listed {
-        crate::audit::local::read_local(listed, consumer, MAX_ACTIVITY_INFLATED_BYTES);
-        return Ok(None);
-    }
-    let req = VerifyRequest {
-        trail: args.trail.request()?,
-        now: super::common::now(),
-        checks: Checks::Full,
-        state: None,
-        limits: super::summarize::limits()?,
-    };
-    let mut tracker = super::verify::Tracker::new(false);
-    let verified = verify(&req, consumer, &mut tracker)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(Some(verified.result.outcome))
-}
-
 /// Runs `timeline`.
 pub async fn run(args: &TimelineArgs) -> u8 {
     let limits = match super::summarize::limits() {
@@ -149,24 +120,17 @@ pub async fn run(args: &TimelineArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let local = args.trail.trail_arn.is_none();
-    if local && args.trail.any_given() {
-        return fail(
-            "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
-        );
-    }
-    let listed = local.then(|| list(&args.logs));
-    if let Some((p, why)) = listed.as_ref().and_then(|l| l.missing.first()) {
-        return fail(&match why {
-            Unreadable::NotFound => format!("no such file or folder: {}", p.display()),
-            other => format!("cannot read {}: {other}", p.display()),
-        });
-    }
-    let mut consumer = TimelineConsumer::new(spec);
-    let verification = match read_input(args, listed.as_ref(), &mut consumer).await {
-        Ok(v) => v,
+    let listed = match super::input::local_files(&args.logs, &args.trail) {
+        Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    let local = listed.is_some();
+    let mut consumer = TimelineConsumer::new(spec);
+    let verification =
+        match super::input::feed(&args.logs, &args.trail, listed.as_ref(), &mut consumer).await {
+            Ok((_, v)) => v.map(|(_, outcome)| outcome),
+            Err(e) => return fail(&e),
+        };
     let nothing = local && consumer.files() == 0;
     let timeline = consumer.finish();
     let mut err = std::io::stderr().lock();
