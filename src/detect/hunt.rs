@@ -18,7 +18,7 @@ use super::scan::Scan;
 use super::sigma::{Level, RuleSet};
 use crate::activity::rules::{actor_key, canonical_time};
 use crate::audit::stream::{LogConsumer, LogFile, LogReader};
-use crate::records::file::{Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated_raw};
+use crate::records::file::{Skip, parse_inflated_raw, skip_reason, stream_content};
 use crate::records::record::Record;
 use crate::time::parse_record_time;
 use crate::vocab::Unreadable;
@@ -63,18 +63,7 @@ pub struct Hit {
     pub verified: bool,
 }
 
-/// A file that gave no records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SkippedFile {
-    /// The file.
-    pub file: String,
-    /// The reason code (`not_a_log` changes nothing; `not_json`, `gzip_invalid`,
-    /// `too_large`, `unreadable` mean input was lost).
-    pub reason: &'static str,
-    /// Whether input may have been lost (anything but `not_a_log` and empty files).
-    #[serde(skip)]
-    pub lost: bool,
-}
+pub use crate::records::file::SkippedFile;
 
 /// What was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -312,17 +301,9 @@ impl LogReader for HuntReader {
     }
 
     fn read(&self, part: &mut HuntPart, file: &LogFile<'_>) {
-        let gzip = is_gzip(file.stored);
-        let inflated;
-        let content: &[u8] = match file.inflated {
-            Some(c) if gzip => c,
-            _ => match maybe_gunzip(file.stored, self.inflate_limit) {
-                Ok((c, _)) => {
-                    inflated = c;
-                    &inflated
-                }
-                Err(reason) => return Self::skip(part, file.name, reason),
-            },
+        let (content, gzip) = match stream_content(file.stored, file.inflated, self.inflate_limit) {
+            Ok(c) => c,
+            Err(reason) => return Self::skip(part, file.name, reason),
         };
         let verified = file.provenance.is_verified();
         let rules = self.rules.as_ref();
@@ -330,7 +311,7 @@ impl LogReader for HuntReader {
         let mut records = 0u64;
         let mut event_ids = Vec::new();
         let mut found = Vec::new();
-        let parsed = parse_inflated_raw(content, gzip, self.record_limit, &mut |r, raw| {
+        let parsed = parse_inflated_raw(&content, gzip, self.record_limit, &mut |r, raw| {
             records += 1;
             if let Some(id) = r.event_id.0.as_deref() {
                 let mut h = FxHasher::default();
@@ -365,11 +346,7 @@ impl LogReader for HuntReader {
             });
         });
         if let Err(reason) = parsed {
-            let reason = if reason == Skip::NotJson && !looks_like_log_name(file.name) {
-                Skip::NotALog
-            } else {
-                reason
-            };
+            let reason = skip_reason(reason, file.name);
             Self::skip(part, file.name, reason);
         } else {
             part.files += 1;

@@ -259,6 +259,48 @@ fn with_element<T>(text: &str, f: &mut dyn FnMut(Element<'_>) -> T) -> Option<T>
     }
 }
 
+/// A file that gave no records, as the analyses over records list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    /// The file.
+    pub file: String,
+    /// The reason code (`not_a_log` changes nothing; `not_json`, `gzip_invalid`,
+    /// `too_large`, `unreadable` mean input was lost).
+    pub reason: &'static str,
+    /// Whether input may have been lost (anything but `not_a_log` and empty files).
+    #[serde(skip)]
+    pub lost: bool,
+}
+
+/// The text an analysis of the verified stream reads, and whether the object was gzip: the
+/// verification's inflated buffer when the stored bytes are gzip (never inflated twice),
+/// else the stored bytes, inflated here within `limit` when they are gzip.
+///
+/// # Errors
+/// A [`Skip`] when the bytes cannot be inflated within the limit.
+pub fn stream_content<'a>(
+    stored: &'a [u8],
+    inflated: Option<&'a [u8]>,
+    limit: u64,
+) -> Result<(Cow<'a, [u8]>, bool), Skip> {
+    let gzip = is_gzip(stored);
+    match inflated {
+        Some(content) if gzip => Ok((Cow::Borrowed(content), true)),
+        _ => maybe_gunzip(stored, limit).map(|(content, _)| (content, gzip)),
+    }
+}
+
+/// Why a file gave no records, as the analyses list it: a file that is not JSON and is not
+/// named like a log (a README beside the logs) is not a log at all, and changes nothing.
+#[must_use]
+pub fn skip_reason(reason: Skip, name: &str) -> Skip {
+    if reason == Skip::NotJson && !looks_like_log_name(name) {
+        Skip::NotALog
+    } else {
+        reason
+    }
+}
+
 /// Parses one file's bytes (plain or gzip) and hands every record to `each`, in file order.
 /// Records given as their own text (JSON Lines lines, `CloudTrailEvent` strings) longer than
 /// `record_limit` bytes are counted as bad, not parsed; records inside a container are bounded

@@ -15,7 +15,7 @@ use crate::activity::rules::actor_key;
 use crate::audit::stream::{LogConsumer, LogFile, LogReader};
 use crate::detect::scan::quick;
 use crate::detect::sigma::RuleSet;
-use crate::records::file::{Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated_raw};
+use crate::records::file::{Skip, parse_inflated_raw, skip_reason, stream_content};
 use crate::records::path;
 use crate::records::record::Record;
 use crate::time::UtcTime;
@@ -128,17 +128,7 @@ pub struct Spec {
 /// A key of `--count-by`: one value per path (`None` when the record has none).
 pub type CountKey = Vec<Option<String>>;
 
-/// A file that gave no records.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct SkippedFile {
-    /// The file.
-    pub file: String,
-    /// The reason code.
-    pub reason: &'static str,
-    /// Whether input may have been lost (not merely a file that is not a log).
-    #[serde(skip)]
-    pub lost: bool,
-}
+pub use crate::records::file::SkippedFile;
 
 /// What was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -275,24 +265,16 @@ impl LogReader for SearchReader {
     }
 
     fn read(&self, part: &mut SearchPart, file: &LogFile<'_>) {
-        let gzip = is_gzip(file.stored);
-        let inflated;
-        let content: &[u8] = match file.inflated {
-            Some(c) if gzip => c,
-            _ => match maybe_gunzip(file.stored, self.inflate_limit) {
-                Ok((c, _)) => {
-                    inflated = c;
-                    &inflated
-                }
-                Err(reason) => return Self::skip(part, file.name, reason),
-            },
+        let (content, gzip) = match stream_content(file.stored, file.inflated, self.inflate_limit) {
+            Ok(c) => c,
+            Err(reason) => return Self::skip(part, file.name, reason),
         };
         let verified = file.provenance.is_verified();
         let mut records = 0u64;
         let mut matches = 0u64;
         let mut found = Vec::new();
         let mut counts: BTreeMap<CountKey, u64> = BTreeMap::new();
-        let parsed = parse_inflated_raw(content, gzip, self.record_limit, &mut |r, raw| {
+        let parsed = parse_inflated_raw(&content, gzip, self.record_limit, &mut |r, raw| {
             records += 1;
             let value = match self.test(r, raw) {
                 Tested::No => return,
@@ -319,11 +301,7 @@ impl LogReader for SearchReader {
             }
         });
         if let Err(reason) = parsed {
-            let reason = if reason == Skip::NotJson && !looks_like_log_name(file.name) {
-                Skip::NotALog
-            } else {
-                reason
-            };
+            let reason = skip_reason(reason, file.name);
             Self::skip(part, file.name, reason);
         } else {
             part.input.files += 1;

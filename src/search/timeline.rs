@@ -67,7 +67,7 @@ use super::consumer::{Input, Row, SkippedFile, lost_input, resource, row};
 use super::filter::{identity_names, record_time};
 use crate::activity::rules::actor_key;
 use crate::audit::stream::{LogConsumer, LogFile, LogReader};
-use crate::records::file::{Skip, is_gzip, looks_like_log_name, maybe_gunzip, parse_inflated_raw};
+use crate::records::file::{Skip, parse_inflated_raw, skip_reason, stream_content};
 use crate::records::record::{Flag, Record, Text};
 use crate::time::{UtcTime, parse_record_time, parse_rfc3339};
 use crate::vocab::{Outcome, Unreadable};
@@ -616,32 +616,21 @@ impl LogReader for TimelineReader {
     }
 
     fn read(&self, part: &mut TimelinePart, file: &LogFile<'_>) {
-        let gzip = is_gzip(file.stored);
-        let inflated;
-        let content: &[u8] = match file.inflated {
-            Some(c) if gzip => c,
-            _ => match maybe_gunzip(file.stored, self.spec.inflate_limit) {
-                Ok((c, _)) => {
-                    inflated = c;
-                    &inflated
-                }
+        let (content, gzip) =
+            match stream_content(file.stored, file.inflated, self.spec.inflate_limit) {
+                Ok(c) => c,
                 Err(reason) => return Self::skip(part, file.name, reason),
-            },
-        };
+            };
         let verified = file.provenance.is_verified();
         let name: Arc<str> = Arc::from(file.name);
         let mut records = 0u64;
         let mut seen = Vec::new();
-        let parsed = parse_inflated_raw(content, gzip, self.spec.record_limit, &mut |r, raw| {
+        let parsed = parse_inflated_raw(&content, gzip, self.spec.record_limit, &mut |r, raw| {
             records += 1;
             seen.extend(self.see(r, raw, &name, verified));
         });
         if let Err(reason) = parsed {
-            let reason = if reason == Skip::NotJson && !looks_like_log_name(file.name) {
-                Skip::NotALog
-            } else {
-                reason
-            };
+            let reason = skip_reason(reason, file.name);
             Self::skip(part, file.name, reason);
         } else {
             part.input.files += 1;
