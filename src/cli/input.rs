@@ -14,6 +14,8 @@ use crate::audit::run::verify;
 use crate::audit::stream::LogConsumer;
 use crate::audit::tally::Counts;
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
+use crate::present::escape::neutralise;
+use crate::records::file::SkippedFile;
 use crate::source::files::{Listed, list};
 use crate::vocab::{Outcome, Unreadable};
 
@@ -89,4 +91,23 @@ pub(super) async fn feed<C: LogConsumer>(
         inputs,
         Some((verified.result.totals, verified.result.outcome)),
     ))
+}
+
+/// Names on stderr, in input order, the files that gave no records: those that are not
+/// logs (they change nothing) and those whose records were lost.
+pub(super) fn list_skipped(skipped: &[SkippedFile]) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for f in skipped {
+        if f.reason == "not_a_log" {
+            let _ = writeln!(err, "not a log file, skipped: {}", neutralise(&f.file));
+        } else if f.lost {
+            let _ = writeln!(
+                err,
+                "log file skipped ({}): {}",
+                f.reason,
+                neutralise(&f.file)
+            );
+        }
+    }
 }

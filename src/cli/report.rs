@@ -229,12 +229,7 @@ fn run_local(args: &ReportArgs) -> u8 {
             "the options of verify (--start-time, --bundle, …) need --trail-arn; --logs reads local files, unverified",
         );
     }
-    let options = check::options(
-        args.framework.as_deref(),
-        args.config.as_deref(),
-        args.as_of.as_deref(),
-    );
-    let (request, as_of) = match options {
+    let (request, as_of) = match check_options(args) {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
@@ -375,6 +370,23 @@ fn add_drilldown(summary: &mut Summary) {
     );
 }
 
+/// The compliance request and `--as-of` of the report's options.
+fn check_options(
+    args: &ReportArgs,
+) -> Result<
+    (
+        crate::report::check::CheckRequest,
+        Option<crate::time::UtcTime>,
+    ),
+    String,
+> {
+    check::options(
+        args.framework.as_deref(),
+        args.config.as_deref(),
+        args.as_of.as_deref(),
+    )
+}
+
 /// The rule files of `--rules`, for the evidence appendix.
 fn rule_inputs(paths: &[PathBuf]) -> Vec<InputFile> {
     crate::source::files::list_rules(paths)
@@ -389,12 +401,7 @@ pub async fn run(args: ReportArgs) -> u8 {
     if !args.logs.is_empty() {
         return run_local(&args);
     }
-    let options = check::options(
-        args.framework.as_deref(),
-        args.config.as_deref(),
-        args.as_of.as_deref(),
-    );
-    let (request, as_of) = match options {
+    let (request, as_of) = match check_options(&args) {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };

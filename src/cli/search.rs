@@ -18,7 +18,6 @@ use super::exit;
 use super::trail::TrailArgs;
 use crate::detect::sigma::Wildcard;
 use crate::limits::MAX_ACTIVITY_INFLATED_BYTES;
-use crate::present::escape::neutralise;
 use crate::present::search as present;
 use crate::report::search::{Listed, SCHEMA, SearchReport, outcome};
 use crate::search::consumer::{CountKey, Match, SearchConsumer, Sink, Spec};
@@ -349,18 +348,7 @@ pub async fn run(args: &SearchArgs) -> u8 {
     let nothing = local && consumer.files() == 0;
     let done = consumer.finish();
     let mut err = std::io::stderr().lock();
-    for f in &done.input.skipped {
-        if f.reason == "not_a_log" {
-            let _ = writeln!(err, "not a log file, skipped: {}", neutralise(&f.file));
-        } else if f.lost {
-            let _ = writeln!(
-                err,
-                "log file skipped ({}): {}",
-                f.reason,
-                neutralise(&f.file)
-            );
-        }
-    }
+    super::input::list_skipped(&done.input.skipped);
     if nothing {
         return fail("no log file could be read from the input");
     }

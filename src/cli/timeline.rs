@@ -134,18 +134,7 @@ pub async fn run(args: &TimelineArgs) -> u8 {
     let nothing = local && consumer.files() == 0;
     let timeline = consumer.finish();
     let mut err = std::io::stderr().lock();
-    for f in &timeline.input.skipped {
-        if f.reason == "not_a_log" {
-            let _ = writeln!(err, "not a log file, skipped: {}", neutralise(&f.file));
-        } else if f.lost {
-            let _ = writeln!(
-                err,
-                "log file skipped ({}): {}",
-                f.reason,
-                neutralise(&f.file)
-            );
-        }
-    }
+    super::input::list_skipped(&timeline.input.skipped);
     if nothing {
         return fail("no log file could be read from the input");
     }

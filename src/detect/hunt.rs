@@ -274,11 +274,7 @@ pub struct HuntReader {
 
 impl HuntReader {
     fn skip(part: &mut HuntPart, name: &str, reason: Skip) {
-        part.skipped.push(SkippedFile {
-            file: name.to_owned(),
-            reason: reason.code(),
-            lost: reason.is_loss(),
-        });
+        part.skipped.push(SkippedFile::new(name, reason));
     }
 }
 

@@ -272,6 +272,18 @@ pub struct SkippedFile {
     pub lost: bool,
 }
 
+impl SkippedFile {
+    /// The file `name`, which gave no records for `reason`.
+    #[must_use]
+    pub fn new(name: &str, reason: Skip) -> Self {
+        Self {
+            file: name.to_owned(),
+            reason: reason.code(),
+            lost: reason.is_loss(),
+        }
+    }
+}
+
 /// The text an analysis of the verified stream reads, and whether the object was gzip: the
 /// verification's inflated buffer when the stored bytes are gzip (never inflated twice),
 /// else the stored bytes, inflated here within `limit` when they are gzip.

@@ -181,14 +181,7 @@ fn key_of_raw(raw: &str, paths: &[Vec<String>]) -> Option<CountKey> {
             .map(|p| {
                 let (first, rest) = p.split_first()?;
                 let member: Value = serde_json::from_str(top.get(first.as_str())?.get()).ok()?;
-                let found = path::lookup(&member, rest);
-                let texts: Vec<String> = found
-                    .leaves
-                    .iter()
-                    .filter(|l| l.is_scalar())
-                    .filter_map(|l| l.text().map(std::borrow::Cow::into_owned))
-                    .collect();
-                (!texts.is_empty()).then(|| texts.join(","))
+                scalar_text(&path::lookup(&member, rest))
             })
             .collect(),
     )
@@ -197,30 +190,25 @@ fn key_of_raw(raw: &str, paths: &[Vec<String>]) -> Option<CountKey> {
 fn key_of(value: &Value, paths: &[Vec<String>]) -> CountKey {
     paths
         .iter()
-        .map(|p| {
-            let found = path::lookup(value, p);
-            let texts: Vec<String> = found
-                .leaves
-                .iter()
-                .filter(|l| l.is_scalar())
-                .filter_map(|l| l.text().map(std::borrow::Cow::into_owned))
-                .collect();
-            if texts.is_empty() {
-                None
-            } else {
-                Some(texts.join(","))
-            }
-        })
+        .map(|p| scalar_text(&path::lookup(value, p)))
         .collect()
+}
+
+/// The scalar values a path reached, joined with `,` (`None` when there are none): one
+/// component of a `--count-by` key.
+fn scalar_text(found: &path::Found<'_>) -> Option<String> {
+    let texts: Vec<String> = found
+        .leaves
+        .iter()
+        .filter(|l| l.is_scalar())
+        .filter_map(|l| l.text().map(std::borrow::Cow::into_owned))
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(","))
 }
 
 impl SearchReader {
     fn skip(part: &mut SearchPart, name: &str, reason: Skip) {
-        part.input.skipped.push(SkippedFile {
-            file: name.to_owned(),
-            reason: reason.code(),
-            lost: reason.is_loss(),
-        });
+        part.input.skipped.push(SkippedFile::new(name, reason));
     }
 
     /// Tests one record: no match, a match, or a match with its parsed value (when one was

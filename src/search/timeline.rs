@@ -600,11 +600,7 @@ impl TimelineReader {
     }
 
     fn skip(part: &mut TimelinePart, name: &str, reason: Skip) {
-        part.input.skipped.push(SkippedFile {
-            file: name.to_owned(),
-            reason: reason.code(),
-            lost: reason.is_loss(),
-        });
+        part.input.skipped.push(SkippedFile::new(name, reason));
     }
 }
 
