@@ -54,8 +54,7 @@ impl Body {
     }
 
     /// Reads a `correlation:` section; `generate` is the document's own `generate`.
-    pub(crate) fn parse(node: &Node, generate: bool, line: usize) -> Result<Self, String> {
-        let _ = line;
+    pub(crate) fn parse(node: &Node, generate: bool) -> Result<Self, String> {
         let text = |k: &str| node.get(k).and_then(Node::text).map(str::to_owned);
         let kind = match text("type").as_deref() {
             Some("event_count") => Type::EventCount,

@@ -223,7 +223,7 @@ pub(crate) fn parse(doc: &Node, file: &str, fallback_id: String) -> Parsed {
         reports: is_correlation || generate != Some(false),
     };
     if let Some(body) = doc.get("correlation") {
-        return match Body::parse(body, generate == Some(true), doc.line()) {
+        return match Body::parse(body, generate == Some(true)) {
             Ok(b) => Parsed::Correlation(Box::new(meta), Box::new(b)),
             Err(reason) => refuse(Some(meta.id), reason),
         };
